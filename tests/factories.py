@@ -1,0 +1,48 @@
+"""Small builders for catalog rows, so each test states only what it cares about."""
+from datetime import time
+
+from tourism.catalog.models import (
+    CancellationRule,
+    Experience,
+    ExperienceKind,
+    ExperienceLanguage,
+    ExperienceText,
+    OpeningHours,
+    PriceTier,
+    PublicationStatus,
+    Village,
+    VillageText,
+)
+from tourism.catalog.services import index_experience
+
+
+def make_village(dbsession, slug="lang-thu", province="Tỉnh Thử", texts=None, **fields) -> Village:
+    village = Village(slug=slug, province=province, latitude=21.0, longitude=105.8, **fields)
+    for locale, name in (texts or {"vi": "Làng Thử", "en": "Test Village"}).items():
+        village.texts.append(VillageText(locale=locale, name=name, summary=f"{name} summary", story=f"{name} story."))
+    dbsession.add(village)
+    dbsession.flush()
+    return village
+
+
+def make_experience(dbsession, village, slug="thu-nghiem", *, kind=ExperienceKind.WORKSHOP,
+                    craft="pottery", status=PublicationStatus.PUBLISHED, texts=None, languages=("vi", "en"),
+                    prices=(("adult", 300000), ("child", 200000)), cancellation=((48, 100), (24, 50)),
+                    opening=(), **fields) -> Experience:
+    experience = Experience(
+        village=village, slug=slug, kind=kind, craft=craft, status=status,
+        duration_minutes=fields.pop("duration_minutes", 120), min_party=fields.pop("min_party", 1),
+        max_party=fields.pop("max_party", 10), **fields,
+    )
+    for locale, title in (texts or {"vi": "Làm gốm thử", "en": "Trial pottery"}).items():
+        experience.texts.append(ExperienceText(locale=locale, title=title, summary=f"{title} summary",
+                                               description=f"{title} description.", meeting_point="Gate"))
+    experience.guide_languages = [ExperienceLanguage(language=code, position=i) for i, code in enumerate(languages)]
+    experience.price_tiers = [PriceTier(code=code, price=price, position=i) for i, (code, price) in enumerate(prices)]
+    experience.cancellation_rules = [CancellationRule(hours_before=h, refund_percent=p) for h, p in cancellation]
+    experience.opening_hours = [OpeningHours(weekday=d, opens=time(8), closes=time(17)) for d in opening]
+    dbsession.add(experience)
+    dbsession.flush()
+    index_experience(experience)
+    dbsession.flush()
+    return experience

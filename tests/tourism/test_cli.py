@@ -1,0 +1,35 @@
+"""The `langviet` command: migrate, demo (twice), create-admin, on a fresh SQLite file."""
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tourism import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def ini(tmp_path):
+    text = (ROOT / "testing.ini").read_text()
+    text = text.replace("sqlite:///%(here)s/var/test.sqlite", f"sqlite:///{tmp_path}/cli.sqlite")
+    path = tmp_path / "cli.ini"
+    path.write_text(text)
+    return str(path)
+
+
+def test_migrate_demo_twice_and_create_admin(ini, tmp_path, capsys, monkeypatch):
+    assert cli.main(["migrate", ini]) == 0
+    assert cli.main(["demo", ini]) == 0
+    first = capsys.readouterr().out
+    assert cli.main(["demo", ini]) == 0
+    second = capsys.readouterr().out
+    assert "rows created" in first and "0 rows created" not in first
+    assert "(0 rows created, 0 updated, 0 deleted)" in second
+
+    monkeypatch.setenv("LANGVIET_ADMIN_PASSWORD", "a long admin password")
+    assert cli.main(["create-admin", ini, "--email", "admin@example.com"]) == 0
+    assert cli.main(["create-admin", ini, "--email", "not-an-email"]) == 2
+    assert "valid email" in capsys.readouterr().err
+    rows = sqlite3.connect(tmp_path / "cli.sqlite").execute("select email, is_admin from users").fetchall()
+    assert rows == [("admin@example.com", 1)]

@@ -1,0 +1,31 @@
+"""LàngViệt: village experience-tourism on Pyramid.
+
+`main()` reads like a table of contents: infrastructure first, then each domain.
+"""
+from pyramid.config import Configurator
+
+from tourism.settings import load_settings
+
+
+def configure(settings: dict) -> Configurator:
+    settings = load_settings(settings)
+    config = Configurator(settings=settings)
+
+    # Infrastructure, in the order requests meet it.
+    config.include(".db")  # request.dbsession, pyramid_tm, pyramid_retry
+    config.include(".security")  # signed session cookie, CSRF on every unsafe request
+    config.include(".i18n")  # language negotiation, Babel formatting, catalogs
+    config.include(".templating")  # Jinja2 renderer and layout helpers
+    config.include(".headers")  # CSP and other security headers on every response
+    config.include(".static")  # /static with content-hashed URLs
+    config.include(".errors")  # friendly 403/404/400/500 pages in the visitor's language
+
+    # Domains.
+    config.include(".accounts")  # users and platform admins
+    config.include(".catalog")  # villages and experiences: the public catalog
+    return config
+
+
+def main(global_config, **settings):
+    """The WSGI application (paste.app_factory `main`)."""
+    return configure(settings).make_wsgi_app()

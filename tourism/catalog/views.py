@@ -1,0 +1,117 @@
+"""Public catalog pages: home with search, village pages, experience pages."""
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.view import view_config
+
+from tourism.catalog import jsonld, services
+from tourism.catalog.models import CRAFTS, EXPERIENCE_KIND_LABELS, PRICE_TIERS, ExperienceKind
+from tourism.i18n import LOCALES
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _today(request) -> date:
+    # Every village is in Vietnam's single time zone, so "today" is today there.
+    return datetime.now(VIETNAM).date()
+
+
+def _image_urls(request, images) -> list[str]:
+    return [request.static_url(f"tourism:static/{image.path}") for image in images]
+
+
+def _image_alts(request, images) -> dict[int, str]:
+    return {image.id: services.image_alt(image, request.locale_name) for image in images}
+
+
+def _season(request, experience) -> tuple[str, str] | None:
+    if experience.season_start_month is None:
+        return None
+    return (request.fmt.month(experience.season_start_month), request.fmt.month(experience.season_end_month))
+
+
+def card(request, experience) -> dict:
+    """What a listing shows of one experience."""
+    return {
+        "experience": experience,
+        "text": services.experience_text(experience, request.locale_name),
+        "village": services.village_text(experience.village, request.locale_name),
+        "url": request.route_url("catalog.experience", slug=experience.slug),
+    }
+
+
+@view_config(route_name="catalog.home", renderer="tourism:catalog/templates/home.jinja2")
+def home(request):
+    provinces = services.list_provinces(request.dbsession)
+    filters = services.parse_filters(request.GET, provinces=set(provinces), today=_today(request))
+    result = services.search_experiences(request.dbsession, filters)
+    cards = [card(request, e) for e in result.experiences]
+    return {
+        "filters": filters,
+        "result": result,
+        "cards": cards,
+        "villages": [
+            {"village": v, "text": services.village_text(v, request.locale_name),
+             "url": request.route_url("catalog.village", slug=v.slug)}
+            for v in services.list_villages(request.dbsession)
+        ],
+        "provinces": provinces,
+        "crafts": CRAFTS,
+        "kinds": EXPERIENCE_KIND_LABELS,
+        "languages": LOCALES,
+        "json_ld": jsonld.item_list([c["url"] for c in cards]),
+    }
+
+
+@view_config(route_name="catalog.village", renderer="tourism:catalog/templates/village.jinja2")
+def village(request):
+    village = services.get_village(request.dbsession, request.matchdict["slug"])
+    if village is None:
+        raise HTTPNotFound()
+    text = services.village_text(village, request.locale_name)
+    experiences = services.village_experiences(request.dbsession, village)
+    cards = [card(request, e) for e in experiences]
+    url = request.route_url("catalog.village", slug=village.slug)
+    return {
+        "village": village,
+        "text": text,
+        "cards": cards,
+        "crafts": CRAFTS,
+        "kinds": EXPERIENCE_KIND_LABELS,
+        "img_alts": _image_alts(request, village.images),
+        "json_ld": jsonld.village_document(
+            village, text.value, url, _image_urls(request, village.images),
+            [{"@type": "TouristTrip" if c["experience"].kind != ExperienceKind.ADMISSION
+              else "TouristAttraction", "name": c["text"].value.title, "url": c["url"]} for c in cards],
+        ),
+    }
+
+
+@view_config(route_name="catalog.experience", renderer="tourism:catalog/templates/experience.jinja2")
+def experience(request):
+    experience = services.get_published_experience(request.dbsession, request.matchdict["slug"])
+    if experience is None:
+        raise HTTPNotFound()
+    locale = request.locale_name
+    text = services.experience_text(experience, locale)
+    village_text = services.village_text(experience.village, locale)
+    url = request.route_url("catalog.experience", slug=experience.slug)
+    village_url = request.route_url("catalog.village", slug=experience.village.slug)
+    tier_names = {code: request.translate(label) for code, label in PRICE_TIERS.items()}
+    return {
+        "experience": experience,
+        "text": text,
+        "village_text": village_text,
+        "village_url": village_url,
+        "kind_label": EXPERIENCE_KIND_LABELS[experience.kind],
+        "craft_label": CRAFTS.get(experience.craft, experience.craft),
+        "img_alts": _image_alts(request, experience.images),
+        "season": _season(request, experience),
+        "policy": services.describe_cancellation_policy(experience.cancellation_rules),
+        "opening_hours": services.weekly_opening_hours(experience),
+        "json_ld": jsonld.experience_document(
+            experience, text.value, village_text.value.name, url, village_url,
+            _image_urls(request, experience.images), tier_names,
+        ),
+    }

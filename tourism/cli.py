@@ -1,0 +1,102 @@
+"""`langviet`: the operator's command line.
+
+    langviet migrate development.ini        bring the database schema up to date
+    langviet demo development.ini           load the demo villages (idempotent)
+    langviet create-admin development.ini --email admin@example.com
+    langviet revision development.ini -m "add sessions"   write a migration (developers)
+"""
+import argparse
+import getpass
+import os
+import sys
+
+import transaction
+from pyramid.paster import get_appsettings, setup_logging
+
+from tourism.settings import load_settings
+
+
+def _settings(config_uri: str) -> dict:
+    setup_logging(config_uri)
+    return load_settings(get_appsettings(config_uri))
+
+
+def _session(settings):
+    from tourism.db import get_engine, get_session_factory, get_tm_session
+
+    factory = get_session_factory(get_engine(settings))
+    return get_tm_session(factory, transaction.manager)
+
+
+def cmd_migrate(args):
+    from tourism import migrations
+
+    settings = _settings(args.config_uri)
+    migrations.upgrade(settings["sqlalchemy.url"])
+    print("Database schema is up to date.")
+
+
+def cmd_revision(args):
+    from tourism import migrations
+
+    settings = _settings(args.config_uri)
+    migrations.new_revision(settings["sqlalchemy.url"], args.message)
+
+
+def cmd_demo(args):
+    from tourism.catalog import demo
+
+    settings = _settings(args.config_uri)
+    with transaction.manager:
+        report = demo.load(_session(settings))
+    print(report)
+
+
+def cmd_create_admin(args):
+    from tourism.accounts.services import create_admin
+    from tourism.exceptions import DomainError
+
+    settings = _settings(args.config_uri)
+    password = os.environ.get("LANGVIET_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    try:
+        with transaction.manager:
+            user = create_admin(_session(settings), email=args.email, password=password,
+                                display_name=args.name or "")
+            email = user.email
+    except DomainError as error:
+        from translationstring import Translator  # English messages for the terminal
+
+        print(Translator()(error.message), file=sys.stderr)
+        return 2
+    print(f"{email} is a platform admin.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="langviet", description="LàngViệt command line")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name, func, help):
+        sub = commands.add_parser(name, help=help)
+        sub.add_argument("config_uri", help="the ini file, e.g. development.ini")
+        sub.set_defaults(func=func)
+        return sub
+
+    command("migrate", cmd_migrate, "bring the database schema up to date")
+    command("demo", cmd_demo, "load the demo villages and experiences (safe to run again)")
+    admin = command("create-admin", cmd_create_admin,
+                    "create a platform admin (password from LANGVIET_ADMIN_PASSWORD or a prompt)")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name")
+    revision = command("revision", cmd_revision, "write a new migration from the models")
+    revision.add_argument("-m", "--message", required=True)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

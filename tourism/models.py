@@ -1,0 +1,3 @@
+"""Every domain's models, imported so the metadata (and alembic) sees all tables."""
+from tourism.accounts import models as accounts  # noqa: F401
+from tourism.catalog import models as catalog  # noqa: F401
