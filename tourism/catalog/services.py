@@ -44,9 +44,12 @@ def index_experience(experience: Experience) -> None:
     Call after changing any of them; the document is what the home page search reads.
     """
     parts = [experience.slug, experience.village.province, experience.craft]
-    parts += [t.title + " " + t.summary for t in experience.texts]
-    parts += [t.name for t in experience.village.texts]
-    experience.search_text = fold(" ".join(parts))
+    # Sorted by locale so the same texts always give the same document.
+    parts += [t.title + " " + t.summary for t in sorted(experience.texts, key=lambda t: t.locale)]
+    parts += [t.name for t in sorted(experience.village.texts, key=lambda t: t.locale)]
+    document = fold(" ".join(parts))
+    if experience.search_text != document:
+        experience.search_text = document
 
 
 # --- filters -----------------------------------------------------------------------------

@@ -14,6 +14,11 @@ def soup(response):
     return BeautifulSoup(response.text, "html.parser")
 
 
+def text(element) -> str:
+    """Visible text with Babel's narrow and no-break spaces read as plain spaces."""
+    return element.get_text().replace("\xa0", " ").replace("\u202f", " ")
+
+
 def json_ld(page) -> list:
     """Every JSON-LD block of the page, parsed (fails the test if one is not valid JSON)."""
     return [json.loads(tag.string) for tag in page.find_all("script", type="application/ld+json")]
@@ -88,7 +93,7 @@ def test_village_page(testapp, catalog, locale):
 ])
 def test_experience_page_shows_prices_policy_and_fallback_notice(testapp, catalog, locale, price, fallback):
     page = soup(testapp.get("/experiences/thu-gom", {"lang": locale}))
-    assert price in page.select_one("table.prices").get_text()
+    assert price in text(page.select_one("table.prices"))
     assert len(page.select("ul.policy li")) == 3
     notice = page.select_one('p.notice[role="note"]')
     assert (notice is not None) == fallback
@@ -104,7 +109,7 @@ def test_experience_page_shows_prices_policy_and_fallback_notice(testapp, catalo
 
 def test_admission_page_shows_opening_hours(testapp, catalog):
     page = soup(testapp.get("/experiences/thu-bao-tang", {"lang": "en"}))
-    rows = {tr.th.get_text(): tr.td.get_text() for tr in page.select("table.hours tr")}
+    rows = {text(tr.th): text(tr.td) for tr in page.select("table.hours tr")}
     assert rows["Monday"] == "Closed" and rows["Tuesday"] == "8:00 AM–5:00 PM"
     assert [li.get_text() for li in page.select("ul.policy li")] == ["This ticket cannot be refunded."]
     graph = json_ld(page)[0]["@graph"]
