@@ -134,6 +134,13 @@ class Formatter:
         zone = ZoneInfo(tz) if isinstance(tz, str) else tz
         return babel_dates.format_datetime(value, format=format, tzinfo=zone, locale=self.locale)
 
+    def time_zone(self, tz: str) -> str:
+        """A time zone as people say it: "Vietnam Time (GMT+07:00)"."""
+        zone = ZoneInfo(tz)
+        where = babel_dates.get_timezone_location(zone, locale=self.locale, return_city=False)
+        offset = babel_dates.get_timezone_gmt(datetime.now(zone), locale=self.locale)
+        return f"{where} ({offset})"
+
     def time(self, value: time, format: str = "short") -> str:
         return babel_dates.format_time(value, format=format, locale=self.locale)
 
