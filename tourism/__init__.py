@@ -19,6 +19,7 @@ def configure(settings: dict) -> Configurator:
     config.include(".headers")  # CSP and other security headers on every response
     config.include(".static")  # /static with content-hashed URLs
     config.include(".errors")  # friendly 403/404/400/500 pages in the visitor's language
+    config.include(".worker")  # config.add_worker_task: periodic jobs for `langviet worker`
 
     # Domains.
     config.include(".accounts")  # users and platform admins

@@ -2,6 +2,7 @@
 
     langviet migrate development.ini        bring the database schema up to date
     langviet demo development.ini           load the demo villages (idempotent)
+    langviet worker development.ini         run background tasks until stopped
     langviet create-admin development.ini --email admin@example.com
     langviet revision development.ini -m "add sessions"   write a migration (developers)
 """
@@ -52,6 +53,27 @@ def cmd_demo(args):
     print(report)
 
 
+def cmd_worker(args):
+    import signal
+    import threading
+
+    from tourism import configure
+    from tourism.worker import Worker
+
+    settings = _settings(args.config_uri)
+    config = configure(settings)
+    config.commit()
+    worker = Worker(config.registry)
+    if args.once:
+        outcomes = worker.run_due()
+        return 0 if all(outcomes.values()) else 1
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    worker.run_forever(stop)
+    return 0
+
+
 def cmd_create_admin(args):
     from tourism.accounts.services import create_admin
     from tourism.exceptions import DomainError
@@ -84,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("migrate", cmd_migrate, "bring the database schema up to date")
     command("demo", cmd_demo, "load the demo villages and experiences (safe to run again)")
+    worker = command("worker", cmd_worker, "run background tasks until stopped (SIGTERM/Ctrl-C)")
+    worker.add_argument("--once", action="store_true", help="run every task once, then exit")
     admin = command("create-admin", cmd_create_admin,
                     "create a platform admin (password from LANGVIET_ADMIN_PASSWORD or a prompt)")
     admin.add_argument("--email", required=True)

@@ -26,6 +26,7 @@ def test_migrate_demo_twice_and_create_admin(ini, tmp_path, capsys, monkeypatch)
     second = capsys.readouterr().out
     assert "rows created" in first and "0 rows created" not in first
     assert "(0 rows created, 0 updated, 0 deleted)" in second
+    assert cli.main(["worker", ini, "--once"]) == 0
 
     monkeypatch.setenv("LANGVIET_ADMIN_PASSWORD", "a long admin password")
     assert cli.main(["create-admin", ini, "--email", "admin@example.com"]) == 0
