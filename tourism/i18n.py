@@ -60,21 +60,22 @@ def negotiate_locale(request) -> str:
     return request.accept_language.lookup(language_tags=LOCALES, default=DEFAULT_LOCALE)
 
 
-def remember_explicit_locale(event):
-    """Keep an explicit `?lang=` choice in a cookie so later pages stay in that language."""
-    request = event.request
+def locale_response_headers(event):
+    """Remember an explicit `?lang=` choice, and tell caches what the language depended on."""
+    request, response = event.request, event.response
     chosen = explicit_locale(request)
     if chosen and request.cookies.get(LOCALE_COOKIE) != chosen:
-        settings = request.registry.settings
-        event.response.set_cookie(
+        response.set_cookie(
             LOCALE_COOKIE,
             chosen,
             max_age=LOCALE_COOKIE_MAX_AGE,
             httponly=True,
             samesite="Lax",
-            secure=flag(settings, "tourism.secure_cookies"),
+            secure=flag(request.registry.settings, "tourism.secure_cookies"),
         )
-        event.response.vary = tuple(set(event.response.vary or ()) | {"Cookie"})
+    if response.content_type == "text/html":
+        response.content_language = request.locale_name
+        response.vary = tuple(dict.fromkeys([*(response.vary or ()), "Accept-Language", "Cookie"]))
 
 
 T = TypeVar("T")
@@ -184,7 +185,7 @@ def includeme(config):
     settings.setdefault("jinja2.i18n.domain", DOMAIN)
     config.add_translation_dirs(translation_dir(settings))
     config.set_locale_negotiator(negotiate_locale)
-    config.add_subscriber(remember_explicit_locale, NewResponse)
+    config.add_subscriber(locale_response_headers, NewResponse)
     config.add_request_method(lambda request: Formatter(request.locale_name), "fmt", reify=True)
     config.add_request_method(
         lambda request: lambda message, **kw: request.localizer.translate(message, **kw),

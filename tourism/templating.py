@@ -45,10 +45,7 @@ def includeme(config):
     settings.setdefault("jinja2.trim_blocks", "true")
     settings.setdefault("jinja2.lstrip_blocks", "true")
     settings.setdefault("jinja2.undefined", "strict")
+    settings.setdefault("jinja2.filters", {"t": translate, "json_ld": json_ld})
     config.include("pyramid_jinja2")
     config.add_jinja2_renderer(".jinja2")
-    config.commit()
-    env = config.get_jinja2_environment(".jinja2")
-    env.filters["t"] = translate
-    env.filters["json_ld"] = json_ld
     config.add_request_method(language_alternates, "language_alternates", reify=True)

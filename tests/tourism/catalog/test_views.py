@@ -47,8 +47,10 @@ def test_home_lists_experiences_in_the_chosen_language(testapp, catalog, locale)
 
 
 def test_language_choice_is_remembered_and_beats_accept_language(testapp, catalog):
-    testapp.get("/", {"lang": "fr"})
+    response = testapp.get("/", {"lang": "fr"})
     assert testapp.cookies["lang"] == "fr"
+    assert response.headers["Content-Language"] == "fr"
+    assert {"Accept-Language", "Cookie"} <= set(response.vary)
     page = soup(testapp.get("/", headers={"Accept-Language": "ko-KR,ko;q=0.9"}))
     assert page.html["lang"] == "fr"
 
