@@ -23,15 +23,19 @@ def form_post(request):
 
 
 @pytest.fixture(scope="module")
-def app_with_test_views(app_settings):
+def wsgi_app_with_test_views(app_settings):
     config = configure(app_settings)
     config.add_route("test.explode", "/test/explode")
     config.add_view(explode, route_name="test.explode")
     config.add_route("test.form", "/test/form")
     config.add_view(form_page, route_name="test.form", request_method="GET")
     config.add_view(form_post, route_name="test.form", request_method="POST")
-    app = TestApp(config.make_wsgi_app())
-    yield app
+    return config.make_wsgi_app()
+
+
+@pytest.fixture
+def app_with_test_views(wsgi_app_with_test_views):
+    return TestApp(wsgi_app_with_test_views)  # fresh cookies for every test
 
 
 def test_server_error_page_reveals_nothing(app_with_test_views):
