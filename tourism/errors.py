@@ -3,6 +3,7 @@ import logging
 
 from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.tweens import EXCVIEW
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from tourism.i18n import _
@@ -61,7 +62,7 @@ def bad_request(request):
 # instead of being shown, except on the last attempt.
 @exception_view_config(Exception, retryable_error=False, renderer="tourism:templates/errors/error.jinja2")
 def server_error(exc, request):
-    log.exception("unhandled error on %s %s", request.method, request.path_qs[:500])
+    log.exception("unhandled error on %s %r", request.method, request.environ.get("PATH_INFO", "")[:500])
     return _error_page(
         request,
         500,
@@ -70,5 +71,25 @@ def server_error(exc, request):
     )
 
 
+def undecodable_url_tween_factory(handler, registry):
+    """Answer a URL that is not valid UTF-8 with the 400 page instead of failing later.
+
+    Routing and every `request.GET` would raise on it; the bad parts are dropped first so
+    the error page itself can render.
+    """
+
+    def undecodable_url_tween(request):
+        try:
+            request.path_info, request.GET  # noqa: B018  (both decode as UTF-8)
+        except UnicodeDecodeError:
+            request.environ["PATH_INFO"] = "/"
+            request.environ["QUERY_STRING"] = ""
+            raise HTTPBadRequest()
+        return handler(request)
+
+    return undecodable_url_tween
+
+
 def includeme(config):
     config.scan(__name__)
+    config.add_tween("tourism.errors.undecodable_url_tween_factory", under=EXCVIEW)

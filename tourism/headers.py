@@ -4,6 +4,8 @@ The Content-Security-Policy allows no inline script: pages load scripts from our
 origin only. Add-ons that need more (a 3D viewer's blob: workers, say) extend it at
 configuration time with `config.add_csp_source(directive, source)`.
 """
+from tourism.settings import flag
+
 DEFAULT_CSP = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
@@ -32,7 +34,7 @@ def security_headers_tween_factory(handler, registry):
         "Cross-Origin-Opener-Policy": "same-origin",
         "Permissions-Policy": "camera=(self), geolocation=(self), microphone=(), payment=(self)",
     }
-    if registry.settings.get("tourism.hsts") in (True, "true", "True", "1"):
+    if flag(registry.settings, "tourism.hsts"):
         static_headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 
     def security_headers_tween(request):

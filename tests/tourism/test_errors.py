@@ -68,3 +68,9 @@ def test_http_exceptions_are_not_swallowed_by_the_error_page(app_with_test_views
     token = app_with_test_views.get("/test/form").html.find("input")["value"]
     response = app_with_test_views.post("/test/form", {"value": "x", "csrf_token": token})
     assert response.status_int == 302 and response.location.endswith("/test/form")
+
+
+@pytest.mark.parametrize("url", ["/?q=%ff%fe", "/?lang=%ff", "/villages/%ff", "/experiences/%C0%AF"])
+def test_urls_that_are_not_utf8_get_the_bad_request_page(testapp, url):
+    response = testapp.get(url, headers={"Accept-Language": "en"}, status=400)
+    assert "We could not understand this request" in response.text
