@@ -25,3 +25,15 @@ def test_static_files_have_hashed_urls_and_long_caching(testapp):
     assert "?x=" in href
     response = testapp.get(href.replace("http://example.com", ""))
     assert response.cache_control.max_age >= 365 * 24 * 3600
+
+
+def test_hsts_and_csp_additions_come_from_configuration(app_settings):
+    from webtest import TestApp
+
+    from tourism import configure
+
+    config = configure(dict(app_settings, **{"tourism.hsts": "true"}))
+    config.add_csp_source("worker-src", "blob:")
+    response = TestApp(config.make_wsgi_app()).get("/no-such-page", status=404)
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "worker-src blob:" in response.headers["Content-Security-Policy"]

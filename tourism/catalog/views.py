@@ -12,7 +12,7 @@ from tourism.i18n import LOCALES
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def _today(request) -> date:
+def today_in_vietnam() -> date:
     # Every village is in Vietnam's single time zone, so "today" is today there.
     return datetime.now(VIETNAM).date()
 
@@ -44,14 +44,15 @@ def card(request, experience) -> dict:
 @view_config(route_name="catalog.home", renderer="tourism:catalog/templates/home.jinja2")
 def home(request):
     provinces = services.list_provinces(request.dbsession)
-    filters = services.parse_filters(request.GET, provinces=set(provinces), today=_today(request))
+    filters = services.parse_filters(request.GET, provinces=set(provinces), today=today_in_vietnam())
     result = services.search_experiences(request.dbsession, filters)
     cards = [card(request, e) for e in result.experiences]
     return {
         "filters": filters,
         "result": result,
         "cards": cards,
-        "villages": [
+        # The village strip shows only on the unfiltered home page.
+        "villages": [] if filters.active else [
             {"village": v, "text": services.village_text(v, request.locale_name),
              "url": request.route_url("catalog.village", slug=v.slug)}
             for v in services.list_villages(request.dbsession)

@@ -142,3 +142,10 @@ def test_bad_filter_is_explained_in_the_visitors_language(testapp, catalog):
     page = soup(testapp.get("/", {"max_price": "-100", "lang": "vi"}))
     alert = page.select_one('[role="alert"]').get_text(" ", strip=True)
     assert "500000" in alert  # the example in the message
+
+
+def test_unfiltered_home_shows_the_villages(testapp, catalog):
+    page = soup(testapp.get("/", {"lang": "en"}))
+    names = [a.get_text() for a in page.select(".cards--villages .card__title a")]
+    assert "Test Village" in names and "Bát Tràng Pottery Village" in names
+    assert soup(testapp.get("/", {"lang": "en", "craft": "tea"})).select(".cards--villages") == []
