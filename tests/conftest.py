@@ -6,7 +6,9 @@ database `test`, or TOURISM_TEST_DATABASE_URL). Without a reachable PostgreSQL t
 PostgreSQL half is skipped, except when CI=true: then it fails the run.
 """
 import os
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -16,12 +18,14 @@ from webtest import TestApp
 
 from tourism import configure, migrations
 from tourism.catalog import demo
+from tourism.scheduling import demo as schedule_demo
 from tourism.db import get_engine, get_session_factory, get_tm_session
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTING_INI = str(ROOT / "testing.ini")
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@localhost:5432/test"
 BACKENDS = ("sqlite", "postgresql")
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def postgresql_url() -> str:
@@ -53,7 +57,9 @@ def prepare_database(url: str) -> None:
     engine = get_engine({"sqlalchemy.url": url})
     manager = transaction.TransactionManager(explicit=True)
     with manager:
-        demo.load(get_tm_session(get_session_factory(engine), manager))
+        dbsession = get_tm_session(get_session_factory(engine), manager)
+        demo.load(dbsession)
+        schedule_demo.load(dbsession, today=datetime.now(VIETNAM).date())
     engine.dispose()
 
 

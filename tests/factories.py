@@ -46,3 +46,24 @@ def make_experience(dbsession, village, slug="thu-nghiem", *, kind=ExperienceKin
     index_experience(experience)
     dbsession.flush()
     return experience
+
+
+def make_session(dbsession, experience, starts_at, capacity=10, **fields):
+    from datetime import timedelta
+
+    from tourism.scheduling.models import ExperienceSession
+
+    session = ExperienceSession(experience_id=experience.id, starts_at=starts_at, capacity=capacity,
+                                ends_at=starts_at + timedelta(minutes=experience.duration_minutes), **fields)
+    dbsession.add(session)
+    dbsession.flush()
+    return session
+
+
+def contact(**fields):
+    from tourism.booking.services import Contact
+
+    values = {"name": "Nguyễn Thị Lan", "email": "lan@example.com", "phone": "+84 912 345 678",
+              "country": "VN", "locale": "vi"}
+    values.update(fields)
+    return Contact(**values)

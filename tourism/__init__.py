@@ -13,6 +13,7 @@ def configure(settings: dict) -> Configurator:
 
     # Infrastructure, in the order requests meet it.
     config.include(".db")  # request.dbsession, pyramid_tm, pyramid_retry
+    config.include(".clock")  # request.now
     config.include(".security")  # signed session cookie, CSRF on every unsafe request
     config.include(".i18n")  # language negotiation, Babel formatting, catalogs
     config.include(".templating")  # Jinja2 renderer and layout helpers
@@ -24,6 +25,9 @@ def configure(settings: dict) -> Configurator:
     # Domains.
     config.include(".accounts")  # users and platform admins
     config.include(".catalog")  # villages and experiences: the public catalog
+    config.include(".scheduling")  # schedule rules → materialised sessions
+    config.include(".payments")  # provider interface; pay at the village
+    config.include(".booking")  # holds, bookings, availability, manage my booking
     return config
 
 

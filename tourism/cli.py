@@ -45,12 +45,20 @@ def cmd_revision(args):
 
 
 def cmd_demo(args):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     from tourism.catalog import demo
+    from tourism.scheduling import demo as schedule_demo
 
     settings = _settings(args.config_uri)
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
     with transaction.manager:
-        report = demo.load(_session(settings))
+        dbsession = _session(settings)
+        report = demo.load(dbsession)
+        sessions = schedule_demo.load(dbsession, today=today)
     print(report)
+    print(f"Sessions: {sessions.created} created, {sessions.updated} updated, {sessions.deleted} deleted.")
 
 
 def cmd_worker(args):

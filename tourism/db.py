@@ -57,6 +57,7 @@ def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> Engine:
     engine = engine_from_config(settings, prefix)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
@@ -68,6 +69,16 @@ def _configure_sqlite_connection(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (see below);
+    # this also makes SAVEPOINTs work.
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection):
+    # Take SQLite's write lock when the transaction starts. With a deferred BEGIN, two
+    # transactions that both read and then write make one fail at once with "database is
+    # locked" (the busy timeout cannot help there); IMMEDIATE makes the second one wait.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def get_session_factory(engine: Engine) -> sessionmaker:

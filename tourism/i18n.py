@@ -54,6 +54,10 @@ def explicit_locale(request) -> str | None:
 
 
 def negotiate_locale(request) -> str:
+    # Code that renders for someone else (an e-mail in the booker's language) sets _LOCALE_.
+    forced = getattr(request, "_LOCALE_", None)
+    if forced in LOCALES:
+        return forced
     chosen = explicit_locale(request) or normalize_locale(request.cookies.get(LOCALE_COOKIE))
     if chosen:
         return chosen
@@ -141,6 +145,21 @@ class Formatter:
         where = babel_dates.get_timezone_location(zone, locale=self.locale, return_city=False)
         offset = babel_dates.get_timezone_gmt(datetime.now(zone), locale=self.locale)
         return f"{where} ({offset})"
+
+    def local_time(self, moment: datetime, tz: str) -> str:
+        """The time of day of `moment` in time zone `tz` ("07:00")."""
+        return babel_dates.format_time(moment, format="short", tzinfo=ZoneInfo(tz), locale=self.locale)
+
+    def day_label(self, day: date) -> str:
+        """A short date with its weekday: "Tue, Dec 1", "T3, 1 thg 12"."""
+        return babel_dates.format_skeleton("MMMEd", day, locale=self.locale)
+
+    def month_title(self, year: int, month: int) -> str:
+        """"December 2026", "tháng 12 năm 2026"."""
+        return babel_dates.format_skeleton("yMMMM", date(year, month, 1), locale=self.locale)
+
+    def weekday_short(self, index: int) -> str:
+        return self.locale.days["stand-alone"]["abbreviated"][index]
 
     def time(self, value: time, format: str = "short") -> str:
         return babel_dates.format_time(value, format=format, locale=self.locale)

@@ -36,11 +36,12 @@ def worker_registry(app_settings):
 def test_tasks_commit_alone_and_run_again_only_when_due(worker_registry):
     clock = [datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)]
     worker = Worker(worker_registry, clock=lambda: clock[0])
-    assert worker.run_due() == {"test.add_user": True, "test.fail": False}
+    mine = lambda outcomes: {k: v for k, v in outcomes.items() if k.startswith("test.")}
+    assert mine(worker.run_due()) == {"test.add_user": True, "test.fail": False}
     with worker_registry["db.engine"].connect() as conn:
         emails = set(conn.scalars(select(User.email).where(User.email.in_([EMAIL, "never@example.com"]))))
     assert emails == {EMAIL}  # the failing task's row was rolled back, the other committed
     clock[0] += timedelta(seconds=30)
-    assert worker.run_due() == {}
+    assert mine(worker.run_due()) == {}
     clock[0] += timedelta(seconds=31)
-    assert set(worker.run_due()) == {"test.add_user", "test.fail"}
+    assert set(mine(worker.run_due())) == {"test.add_user", "test.fail"}

@@ -41,6 +41,9 @@ class PublicationStatus(enum.StrEnum):
     PUBLISHED = "published"
 
 
+# Tiers that count as a grown-up who can accompany children.
+ADULT_TIERS = frozenset({"adult", "senior", "student"})
+
 PRICE_TIERS = {
     "adult": _("Adult"),
     "child": _("Child"),
@@ -128,6 +131,8 @@ class Experience(Base):
         CheckConstraint("min_party >= 1", name="min_party_positive"),
         CheckConstraint("max_party >= min_party", name="max_party_not_below_min"),
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        CheckConstraint("booking_cutoff_minutes >= 0", name="cutoff_not_negative"),
+        CheckConstraint("daily_capacity IS NULL OR daily_capacity > 0", name="daily_capacity_positive"),
         CheckConstraint(
             "(season_start_month IS NULL AND season_end_month IS NULL) OR "
             "(season_start_month BETWEEN 1 AND 12 AND season_end_month BETWEEN 1 AND 12)",
@@ -152,6 +157,12 @@ class Experience(Base):
     season_end_month: Mapped[int | None]
     meeting_latitude: Mapped[float | None]
     meeting_longitude: Mapped[float | None]
+    # Bookings close this long before a session starts (the guide must know who comes).
+    booking_cutoff_minutes: Mapped[int] = mapped_column(default=120)
+    # A child or infant ticket needs an adult, senior or student ticket in the same party.
+    children_need_adult: Mapped[bool] = mapped_column(default=True)
+    # Admission tickets: how many visitors a day (one session per open day).
+    daily_capacity: Mapped[int | None]
     # Folded (lower-case, no diacritics) titles, summaries and village names in every
     # locale; rebuilt by services.index_experience, read by the catalog search.
     search_text: Mapped[str] = mapped_column(Text, default="")

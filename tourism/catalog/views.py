@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 
+from tourism.booking.availability import SESSION_STATE_LABELS, month_calendar, parse_month
 from tourism.catalog import jsonld, services
 from tourism.catalog.models import CRAFTS, EXPERIENCE_KIND_LABELS, PRICE_TIERS, ExperienceKind
 from tourism.i18n import LOCALES
@@ -29,6 +30,20 @@ def _season(request, experience) -> tuple[str, str] | None:
     if experience.season_start_month is None:
         return None
     return (request.fmt.month(experience.season_start_month), request.fmt.month(experience.season_end_month))
+
+
+def _calendar(request, experience) -> dict:
+    """The month the visitor asked for (`?month=2026-12`), with links to the months around it."""
+    today = today_in_vietnam()
+    year, month = parse_month(request.GET.get("month"), today)
+    previous = (year, month - 1) if month > 1 else (year - 1, 12)
+    following = (year, month + 1) if month < 12 else (year + 1, 1)
+    return {
+        "weeks": month_calendar(request.dbsession, experience, year=year, month=month, now=request.now),
+        "title": request.fmt.month_title(year, month),
+        "previous": f"{previous[0]}-{previous[1]:02d}" if previous >= (today.year, today.month) else None,
+        "next": f"{following[0]}-{following[1]:02d}",
+    }
 
 
 def card(request, experience) -> dict:
@@ -111,6 +126,8 @@ def experience(request):
         "season": _season(request, experience),
         "policy": services.describe_cancellation_policy(experience.cancellation_rules),
         "opening_hours": services.weekly_opening_hours(experience),
+        "calendar": _calendar(request, experience),
+        "state_labels": SESSION_STATE_LABELS,
         "json_ld": jsonld.experience_document(
             experience, text.value, village_text.value.name, url, village_url,
             _image_urls(request, experience.images), tier_names,

@@ -1,0 +1,17 @@
+"""Booking: holds, bookings, manage-my-booking, and the availability calendar."""
+
+
+def includeme(config):
+    from tourism.booking import models  # noqa: F401
+    from tourism.booking.services import expire_holds_task
+
+    config.add_route("booking.start", "/book/{session_id}")
+    config.add_route("booking.manage", "/booking/{token}")
+    config.add_route("booking.pay", "/booking/{token}/pay")
+    config.add_route("booking.cancel", "/booking/{token}/cancel")
+    config.add_route("booking.move", "/booking/{token}/move")
+    config.add_route("booking.availability_json", "/api/experiences/{slug}/availability")
+    config.scan(".views")
+    config.scan(".emails")
+    # Holds also stop counting the moment they expire; this frees their seats for good.
+    config.add_worker_task("booking.expire_holds", expire_holds_task, interval=30)

@@ -1,0 +1,93 @@
+"""Bookings: who comes to which session, how many of each tier, and where it stands.
+
+A booking starts HELD (its seats counted in the session's `seats_held` until
+`hold_expires_at`), becomes CONFIRMED when paid or accepted for payment at the village
+(seats move to `seats_booked`), and may end CANCELLED or EXPIRED (seats given back).
+"""
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tourism.catalog.models import Experience
+from tourism.db import Base
+from tourism.scheduling.models import ExperienceSession
+
+
+class BookingStatus(enum.StrEnum):
+    HELD = "held"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("seats > 0", name="seats_positive"),
+        CheckConstraint("total_amount >= 0", name="total_not_negative"),
+        # Finding a session's expired holds, and counting live ones, reads this index.
+        Index("ix_bookings_session_holds", "session_id", "status", "hold_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    experience_id: Mapped[int] = mapped_column(ForeignKey("experiences.id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("experience_sessions.id"))
+    status: Mapped[BookingStatus] = mapped_column(
+        Enum(BookingStatus, name="booking_status", native_enum=False, create_constraint=True,
+             values_callable=lambda e: [m.value for m in e], length=20),
+        default=BookingStatus.HELD,
+    )
+    seats: Mapped[int]
+    total_amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(254), index=True)
+    contact_phone: Mapped[str] = mapped_column(String(40))
+    contact_country: Mapped[str] = mapped_column(String(2))
+    locale: Mapped[str] = mapped_column(String(8))
+    hold_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    payment_provider: Mapped[str | None] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20), default="web")
+    # The form's one-time key: a form sent twice finds the booking it already made.
+    form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    experience: Mapped[Experience] = relationship()
+    session: Mapped[ExperienceSession] = relationship()
+    lines: Mapped[list["BookingLine"]] = relationship(cascade="all, delete-orphan", order_by="BookingLine.id")
+    tokens: Mapped[list["BookingToken"]] = relationship(cascade="all, delete-orphan")
+
+
+class BookingLine(Base):
+    """How many guests of one price tier, at the price they were offered."""
+
+    __tablename__ = "booking_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    tier_code: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int]
+    unit_price: Mapped[int]
+
+
+class BookingToken(Base):
+    """A private "manage my booking" link. Only the SHA-256 of the token is stored.
+
+    A booking may have several (the browser's link, the one in the e-mail), all valid.
+    """
+
+    __tablename__ = "booking_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())

@@ -1,0 +1,243 @@
+"""The booking flow (no JavaScript needed): party and contact → hold → payment → confirmation,
+then "manage my booking": view, cancel, move."""
+import secrets
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config
+
+from tourism.booking import services
+from tourism.booking.availability import availability
+from tourism.booking.models import BookingStatus
+from tourism.catalog.models import PRICE_TIERS
+from tourism.catalog.services import describe_cancellation_policy, experience_text, get_published_experience
+from tourism.exceptions import DomainError
+from tourism.i18n import LOCALES, _
+from tourism.payments.services import amount_paid, providers
+from tourism.scheduling.models import ExperienceSession
+from tourism.scheduling.services import local_day_bounds
+
+REMEMBERED_FORMS = 5
+MOVE_WINDOW = timedelta(days=90)
+DEFAULT_COUNTRY = {"vi": "VN", "ko": "KR", "zh": "CN", "ja": "JP", "fr": "FR", "en": ""}
+
+
+def _hold_minutes(request) -> int:
+    return int(request.registry.settings.get("tourism.hold_minutes", services.DEFAULT_HOLD_MINUTES))
+
+
+def _countries(request) -> list[tuple[str, str]]:
+    names = Locale.parse(request.locale_name).territories
+    return sorted(((code, names.get(code, code)) for code in services.COUNTRIES), key=lambda item: item[1])
+
+
+def _session_or_404(request) -> ExperienceSession:
+    raw = request.matchdict["session_id"]
+    session = request.dbsession.get(ExperienceSession, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    if session is None:
+        raise HTTPNotFound()
+    return session
+
+
+def _form_page(request, session, *, error=None, values=None):
+    experience = session.experience
+    values = values or {}
+    left = services.seats_left_now(request.dbsession, session, request.now)
+    request.response.status = 400 if error else 200
+    return {
+        "session": session,
+        "experience": experience,
+        "text": experience_text(experience, request.locale_name),
+        "tiers": [(t, PRICE_TIERS.get(t.code, t.code)) for t in experience.price_tiers],
+        "seats_left": max(left, 0),
+        "closed_reason": services.booking_closed_reason(session, experience, request.now),
+        "error": error,
+        "values": values,
+        "form_key": values.get("form_key") or secrets.token_urlsafe(24),
+        "countries": _countries(request),
+        "default_country": DEFAULT_COUNTRY.get(request.locale_name, ""),
+        "languages": LOCALES,
+        "hold_minutes": _hold_minutes(request),
+    }
+
+
+@view_config(route_name="booking.start", request_method="GET",
+             renderer="tourism:booking/templates/start.jinja2")
+def start(request):
+    return _form_page(request, _session_or_404(request))
+
+
+def _remember_token(request, form_key: str, token: str) -> None:
+    remembered = request.session.get("booking_forms", {})
+    remembered[form_key] = token
+    request.session["booking_forms"] = dict(list(remembered.items())[-REMEMBERED_FORMS:])
+
+
+@view_config(route_name="booking.start", request_method="POST",
+             renderer="tourism:booking/templates/start.jinja2")
+def start_submit(request):
+    session = _session_or_404(request)
+    form_key = request.POST.get("form_key", "")[:64]
+    # The same form sent twice (a double click, a retry on a poor connection): show the
+    # booking the first one made instead of making a second.
+    token = request.session.get("booking_forms", {}).get(form_key)
+    if token and services.find_by_form_key(request.dbsession, form_key):
+        return HTTPSeeOther(request.route_url("booking.manage", token=token))
+    try:
+        party = services.parse_party(request.POST, session.experience)
+        contact = services.parse_contact(request.POST)
+        if services.find_by_form_key(request.dbsession, form_key):
+            raise DomainError(_("This form was already sent. Check your email for the booking."))
+        booking, token = services.create_hold(
+            request.dbsession, session=session, party=party, contact=contact, now=request.now,
+            hold_minutes=_hold_minutes(request), form_key=form_key or None,
+        )
+    except DomainError as error:
+        return _form_page(request, session, error=error, values=request.POST)
+    _remember_token(request, form_key, token)
+    return HTTPSeeOther(request.route_url("booking.manage", token=token))
+
+
+def _booking_or_404(request):
+    booking = services.find_by_token(request.dbsession, request.matchdict["token"])
+    if booking is None:
+        raise HTTPNotFound()
+    return booking
+
+
+def _manage_page(request, booking, error=None):
+    now = request.now
+    experience = booking.experience
+    paid = amount_paid(request.dbsession, booking)
+    percent, refund = services.refund_due(booking, paid, now)
+    hold_active = booking.status == BookingStatus.HELD and booking.hold_expires_at > now
+    request.response.status = 400 if error else 200
+    return {
+        "booking": booking,
+        "reference": services.format_reference(booking.reference),
+        "experience": experience,
+        "text": experience_text(experience, request.locale_name),
+        "tier_labels": PRICE_TIERS,
+        "hold_active": hold_active,
+        "hold_seconds_left": int((booking.hold_expires_at - now).total_seconds()) if hold_active else 0,
+        "providers": providers(request.registry).values(),
+        "paid": paid,
+        "refund_percent": percent,
+        "refund_amount": refund,
+        "policy": describe_cancellation_policy(experience.cancellation_rules),
+        "can_change": booking.status == BookingStatus.CONFIRMED and booking.session.starts_at > now,
+        "error": error,
+        "token": request.matchdict["token"],
+    }
+
+
+@view_config(route_name="booking.manage", request_method="GET",
+             renderer="tourism:booking/templates/manage.jinja2")
+def manage(request):
+    # The private link is the key: never cache it, never leak it in a referrer.
+    request.response.cache_control = "no-store"
+    return _manage_page(request, _booking_or_404(request))
+
+
+@view_config(route_name="booking.pay", request_method="POST",
+             renderer="tourism:booking/templates/manage.jinja2")
+def pay(request):
+    booking = _booking_or_404(request)
+    provider = providers(request.registry).get(request.POST.get("provider", ""))
+    if booking.status == BookingStatus.CONFIRMED:
+        return HTTPSeeOther(request.route_url("booking.manage", token=request.matchdict["token"]))
+    try:
+        if provider is None:
+            raise DomainError(_("Choose how you will pay."))
+        start_result = provider.start_payment(request.dbsession, booking, now=request.now, request=request)
+    except DomainError as error:
+        return _manage_page(request, booking, error=error)
+    if start_result.redirect_url:
+        return HTTPSeeOther(start_result.redirect_url)
+    return HTTPSeeOther(request.route_url("booking.manage", token=request.matchdict["token"]))
+
+
+@view_config(route_name="booking.cancel", request_method="POST",
+             renderer="tourism:booking/templates/manage.jinja2")
+def cancel(request):
+    booking = _booking_or_404(request)
+    provider = providers(request.registry).get(booking.payment_provider or "")
+
+    def refund(b):
+        paid = amount_paid(request.dbsession, b)
+        _percent, amount = services.refund_due(b, paid, request.now)
+        return provider.refund(request.dbsession, b, amount, now=request.now).amount if provider else 0
+
+    try:
+        services.cancel_booking(request.dbsession, booking, now=request.now, registry=request.registry, refund=refund)
+    except DomainError as error:
+        return _manage_page(request, booking, error=error)
+    return HTTPSeeOther(request.route_url("booking.manage", token=request.matchdict["token"]))
+
+
+@view_config(route_name="booking.move", renderer="tourism:booking/templates/move.jinja2")
+def move(request):
+    booking = _booking_or_404(request)
+    error = None
+    if request.method == "POST":
+        raw = request.POST.get("session_id", "")
+        new_session = request.dbsession.get(ExperienceSession, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+        try:
+            if new_session is None:
+                raise DomainError(_("Choose a session from the list."))
+            services.move_booking(request.dbsession, booking, new_session, now=request.now, registry=request.registry)
+        except DomainError as error_:
+            error = error_
+        else:
+            return HTTPSeeOther(request.route_url("booking.manage", token=request.matchdict["token"]))
+    now = request.now
+    options = [a for a in availability(request.dbsession, booking.experience, start=now,
+                                       end=now + MOVE_WINDOW, now=now)
+               if a.bookable and a.seats_left >= booking.seats and a.session_id != booking.session_id]
+    request.response.status = 400 if error else 200
+    return {"booking": booking, "options": options, "error": error, "token": request.matchdict["token"],
+            "reference": services.format_reference(booking.reference),
+            "text": experience_text(booking.experience, request.locale_name)}
+
+
+@view_config(route_name="booking.availability_json", renderer="json")
+def availability_json(request):
+    """Sessions and seats left for a date range (local dates, at most 92 days)."""
+    experience = get_published_experience(request.dbsession, request.matchdict["slug"])
+    if experience is None:
+        raise HTTPNotFound()
+    tz = ZoneInfo(experience.village.time_zone)
+    today = request.now.astimezone(tz).date()
+    try:
+        first = date.fromisoformat(request.GET.get("from", "")) if request.GET.get("from") else today
+        last = date.fromisoformat(request.GET.get("to", "")) if request.GET.get("to") else first + timedelta(days=30)
+    except ValueError:
+        request.response.status = 400
+        return {"error": request.translate(_("Enter dates like 2026-12-31."))}
+    if last < first or (last - first).days > 92:
+        request.response.status = 400
+        return {"error": request.translate(_("Ask for at most 92 days, with the end after the start."))}
+    start, _unused = local_day_bounds(first, tz)
+    _unused, end = local_day_bounds(last, tz)
+    items = availability(request.dbsession, experience, start=start, end=end, now=request.now)
+    return {
+        "experience": experience.slug,
+        "timeZone": experience.village.time_zone,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "sessions": [
+            {
+                "id": a.session_id,
+                "start": a.starts_at.astimezone(tz).isoformat(),
+                "end": a.ends_at.astimezone(tz).isoformat(),
+                "capacity": a.capacity,
+                "seatsLeft": a.seats_left,
+                "status": a.state,
+                "closedReason": a.closure_reason,
+                "bookUrl": request.route_url("booking.start", session_id=a.session_id) if a.bookable else None,
+            }
+            for a in items
+        ],
+    }
