@@ -16,6 +16,7 @@ import transaction
 from pyramid.paster import get_appsettings
 from webtest import TestApp
 
+from tests.smtp import SMTPServer
 from tourism import configure, migrations
 from tourism.catalog import demo
 from tourism.scheduling import demo as schedule_demo
@@ -127,3 +128,12 @@ def testapp(app, tm, dbsession):
             "app.dbsession": dbsession,
         },
     )
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) collecting what it receives."""
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()

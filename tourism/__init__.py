@@ -21,6 +21,7 @@ def configure(settings: dict) -> Configurator:
     config.include(".static")  # /static with content-hashed URLs
     config.include(".errors")  # friendly 403/404/400/500 pages in the visitor's language
     config.include(".worker")  # config.add_worker_task: periodic jobs for `langviet worker`
+    config.include(".notify")  # e-mail outbox sent by the worker; mailer from mail.transport
 
     # Domains.
     config.include(".accounts")  # users and platform admins

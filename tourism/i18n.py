@@ -146,6 +146,14 @@ class Formatter:
         offset = babel_dates.get_timezone_gmt(datetime.now(zone), locale=self.locale)
         return f"{where} ({offset})"
 
+    def session_datetime(self, moment: datetime, tz: str) -> str:
+        """A session's start as people write it: the full date and the short time, in `tz`."""
+        zone = ZoneInfo(tz)
+        day = babel_dates.format_date(moment.astimezone(zone).date(), format="full", locale=self.locale)
+        clock = babel_dates.format_time(moment, format="short", tzinfo=zone, locale=self.locale)
+        glue = str(self.locale.datetime_formats["medium"]).replace("'", "")
+        return glue.format(clock, day)
+
     def local_time(self, moment: datetime, tz: str) -> str:
         """The time of day of `moment` in time zone `tz` ("07:00")."""
         return babel_dates.format_time(moment, format="short", tzinfo=ZoneInfo(tz), locale=self.locale)

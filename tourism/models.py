@@ -1,6 +1,7 @@
 """Every domain's models, imported so the metadata (and alembic) sees all tables."""
 from tourism.accounts import models as accounts  # noqa: F401
 from tourism.catalog import models as catalog  # noqa: F401
+from tourism.notify import models as notify  # noqa: F401
 from tourism.scheduling import models as scheduling  # noqa: F401
 from tourism.booking import models as booking  # noqa: F401
 from tourism.payments import models as payments  # noqa: F401

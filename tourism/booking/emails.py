@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from pyramid.events import subscriber
 from pyramid.renderers import render
 from pyramid.request import Request, apply_request_extensions
+from pyramid.threadlocal import RequestContext
 
 from tourism.booking import services
 from tourism.booking.events import BookingConfirmed
@@ -47,9 +48,11 @@ def send_confirmation(event: BookingConfirmed) -> None:
         "tier_labels": PRICE_TIERS,
         "manage_url": request.route_url("booking.manage", token=token),
     }
-    subject = render("tourism:booking/templates/email/confirmed_subject.jinja2", values, request=request).strip()
-    body_text = render("tourism:booking/templates/email/confirmed.txt.jinja2", values, request=request)
-    body_html = render("tourism:booking/templates/email/confirmed.html.jinja2", values, request=request)
+    # Templates translate through the *current* request: make it the booker's for a moment.
+    with RequestContext(request):
+        subject = render("tourism:booking/templates/email/confirmed_subject.jinja2", values, request=request).strip()
+        body_text = render("tourism:booking/templates/email/confirmed.txt.jinja2", values, request=request)
+        body_html = render("tourism:booking/templates/email/confirmed.html.jinja2", values, request=request)
     ics = booking_event(
         uid=f"booking-{booking.reference}@langviet",
         summary=text.title,

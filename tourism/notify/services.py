@@ -51,6 +51,7 @@ def enqueue_email(dbsession, *, to: str, subject: str, text: str, html: str | No
         raise ValueError(f"not an e-mail address: {to!r}")
     _check_header("subject", subject, 300)
     if dedupe_key is not None:
+        # The common retry finds the row here, without a failed insert (the savepoint below covers the race).
         existing = _by_dedupe_key(dbsession, dedupe_key)
         if existing is not None:
             return existing
