@@ -18,8 +18,10 @@ FROM_ENVIRONMENT = {
     "mail.username": "TOURISM_SMTP_USERNAME",
     "mail.password": "TOURISM_SMTP_PASSWORD",
     "mail.default_sender": "TOURISM_MAIL_SENDER",
+    "mail.starttls": "TOURISM_SMTP_STARTTLS",
+    "tourism.base_url": "TOURISM_BASE_URL",
 }
-REQUIRED = ("sqlalchemy.url", "tourism.session_secret", "mail.host", "mail.default_sender")
+REQUIRED = ("sqlalchemy.url", "tourism.session_secret", "mail.host", "mail.default_sender", "tourism.base_url")
 MIN_SECRET_LENGTH = 32
 
 

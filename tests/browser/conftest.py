@@ -56,3 +56,12 @@ def phone_page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def axe_page(browser):
+    # axe is injected as an inline script, which our CSP rightly forbids: bypass it here only.
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()

@@ -12,15 +12,6 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PAGES = ["/", "/villages/bat-trang", "/experiences/tan-cuong-tea-morning", "/experiences/bat-trang-ceramics-museum", "/no-such-page"]
 
 
-@pytest.fixture
-def axe_page(browser):
-    # axe is injected as an inline script, which our CSP rightly forbids: bypass it here only.
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, bypass_csp=True)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(

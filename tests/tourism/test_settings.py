@@ -10,6 +10,7 @@ GOOD_ENV = {
     "TOURISM_SESSION_SECRET": "s" * 40,
     "TOURISM_SMTP_HOST": "smtp.example.com",
     "TOURISM_MAIL_SENDER": "LàngViệt <no-reply@example.com>",
+    "TOURISM_BASE_URL": "https://langviet.example",
 }
 
 
