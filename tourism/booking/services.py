@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from babel import Locale
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from tourism.booking.events import BookingCancelled, BookingConfirmed, BookingMoved
 from tourism.booking.models import Booking, BookingLine, BookingStatus, BookingToken
@@ -290,7 +291,9 @@ def format_reference(reference: str) -> str:
 
 # --- the booking life cycle -------------------------------------------------------------
 
-def find_by_form_key(dbsession, form_key: str) -> Booking | None:
+def find_by_form_key(dbsession, form_key: str | None) -> Booking | None:
+    """The booking a booking form already made. The form's key is a secret only that form
+    carried, so whoever sends it again may have a new private link to the booking."""
     if not form_key:
         return None
     return dbsession.scalar(select(Booking).where(Booking.form_key == form_key[:64]))
@@ -310,20 +313,26 @@ def create_hold(dbsession, *, session: ExperienceSession, party: dict[str, int],
     check_party(party, experience)
     total, lines = party_total(party, experience)
     seats = sum(party.values())
-    with dbsession.begin_nested():
-        take_seats(dbsession, session, seats, now=now, held=True)
-        booking = Booking(
-            reference=new_reference(dbsession), experience_id=experience.id, session_id=session.id,
-            status=BookingStatus.HELD, seats=seats, total_amount=total, currency=experience.currency,
-            contact_name=contact.name, contact_email=contact.email, contact_phone=contact.phone,
-            contact_country=contact.country, locale=contact.locale,
-            hold_expires_at=now + timedelta(minutes=hold_minutes), form_key=form_key or None, channel=channel,
-            lines=lines,
-        )
-        dbsession.add(booking)
-        dbsession.flush()
-        token = issue_token(dbsession, booking)
-    return booking, token
+    try:
+        with dbsession.begin_nested():
+            take_seats(dbsession, session, seats, now=now, held=True)
+            booking = Booking(
+                reference=new_reference(dbsession), experience_id=experience.id, session_id=session.id,
+                status=BookingStatus.HELD, seats=seats, total_amount=total, currency=experience.currency,
+                contact_name=contact.name, contact_email=contact.email, contact_phone=contact.phone,
+                contact_country=contact.country, locale=contact.locale,
+                hold_expires_at=now + timedelta(minutes=hold_minutes), form_key=form_key or None,
+                channel=channel, lines=lines,
+            )
+            dbsession.add(booking)
+            dbsession.flush()
+    except IntegrityError:
+        # The same form sent twice at the same moment: the other request made the booking.
+        existing = find_by_form_key(dbsession, form_key) if form_key else None
+        if existing is None:
+            raise
+        return existing, issue_token(dbsession, existing)
+    return booking, issue_token(dbsession, booking)
 
 
 def confirm_booking(dbsession, booking: Booking, *, now: datetime, registry=None) -> None:

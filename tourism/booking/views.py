@@ -19,7 +19,6 @@ from tourism.payments.services import amount_paid, providers
 from tourism.scheduling.models import ExperienceSession
 from tourism.scheduling.services import local_day_bounds
 
-REMEMBERED_FORMS = 5
 MOVE_WINDOW = timedelta(days=90)
 DEFAULT_COUNTRY = {"vi": "VN", "ko": "KR", "zh": "CN", "ja": "JP", "fr": "FR", "en": ""}
 
@@ -69,12 +68,6 @@ def start(request):
     return _form_page(request, _session_or_404(request))
 
 
-def _remember_token(request, form_key: str, token: str) -> None:
-    remembered = request.session.get("booking_forms", {})
-    remembered[form_key] = token
-    request.session["booking_forms"] = dict(list(remembered.items())[-REMEMBERED_FORMS:])
-
-
 @view_config(route_name="booking.start", request_method="POST",
              renderer="tourism:booking/templates/start.jinja2")
 def start_submit(request):
@@ -82,21 +75,19 @@ def start_submit(request):
     form_key = request.POST.get("form_key", "")[:64]
     # The same form sent twice (a double click, a retry on a poor connection): show the
     # booking the first one made instead of making a second.
-    token = request.session.get("booking_forms", {}).get(form_key)
-    if token and services.find_by_form_key(request.dbsession, form_key):
+    existing = services.find_by_form_key(request.dbsession, form_key)
+    if existing is not None:
+        token = services.issue_token(request.dbsession, existing)
         return HTTPSeeOther(request.route_url("booking.manage", token=token))
     try:
         party = services.parse_party(request.POST, session.experience)
         contact = services.parse_contact(request.POST)
-        if services.find_by_form_key(request.dbsession, form_key):
-            raise DomainError(_("This form was already sent. Check your email for the booking."))
-        booking, token = services.create_hold(
+        _booking, token = services.create_hold(
             request.dbsession, session=session, party=party, contact=contact, now=request.now,
             hold_minutes=_hold_minutes(request), form_key=form_key or None,
         )
     except DomainError as error:
         return _form_page(request, session, error=error, values=request.POST)
-    _remember_token(request, form_key, token)
     return HTTPSeeOther(request.route_url("booking.manage", token=token))
 
 

@@ -115,3 +115,27 @@ def test_with_the_guard_never_more_than_capacity_and_every_refusal_is_explained(
     with manager:
         session = get_tm_session(factory, manager).get(ExperienceSession, session_id)
         assert session.seats_held == booked and session.seats_booked == 0
+
+
+def test_a_form_sent_twice_at_the_same_moment_books_once(race_session):
+    factory, session_id = race_session
+    barrier = threading.Barrier(2)
+    references = []
+
+    def submit():
+        manager = transaction.TransactionManager(explicit=True)
+        barrier.wait()
+        with manager:
+            db = get_tm_session(factory, manager)
+            booking, token = services.create_hold(db, session=db.get(ExperienceSession, session_id),
+                                                  party={"adult": 2}, contact=contact(), now=NOW,
+                                                  form_key="one-form-two-clicks")
+            references.append((booking.reference, bool(token)))
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(references) == 2 and references[0] == references[1]
+    assert seats_in_bookings(factory, session_id) == 2
