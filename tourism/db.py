@@ -7,7 +7,7 @@ an id. pyramid_retry replays a request that failed on a transient database confl
 from datetime import datetime, timezone
 
 import zope.sqlalchemy
-from sqlalchemy import DateTime, MetaData, engine_from_config, event
+from sqlalchemy import DateTime, Enum, MetaData, engine_from_config, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -46,6 +46,12 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def str_enum(cls, name: str) -> Enum:
+    """A StrEnum column stored as its value ("held"), checked by a CHECK constraint on every backend."""
+    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=20,
+                values_callable=lambda members: [m.value for m in members])
 
 
 class Base(DeclarativeBase):

@@ -7,11 +7,11 @@ A booking starts HELD (its seats counted in the session's `seats_held` until
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tourism.catalog.models import Experience
-from tourism.db import Base
+from tourism.db import Base, str_enum
 from tourism.scheduling.models import ExperienceSession
 
 
@@ -36,8 +36,7 @@ class Booking(Base):
     experience_id: Mapped[int] = mapped_column(ForeignKey("experiences.id"), index=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("experience_sessions.id"))
     status: Mapped[BookingStatus] = mapped_column(
-        Enum(BookingStatus, name="booking_status", native_enum=False, create_constraint=True,
-             values_callable=lambda e: [m.value for m in e], length=20),
+        str_enum(BookingStatus, "booking_status"),
         default=BookingStatus.HELD,
     )
     seats: Mapped[int]

@@ -6,10 +6,10 @@ searched in SQL and fall back requested → en → vi when a translation is miss
 import enum
 from datetime import time
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, JSON, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tourism.db import Base
+from tourism.db import Base, str_enum
 from tourism.i18n import _
 
 CRAFTS = {
@@ -51,12 +51,6 @@ PRICE_TIERS = {
     "student": _("Student"),
     "infant": _("Infant"),
 }
-
-
-def _enum(cls, name):
-    # Store the value ("tour"), checked by a CHECK constraint on every backend.
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20,
-                create_constraint=True)
 
 
 class ImageMixin:
@@ -143,10 +137,10 @@ class Experience(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    kind: Mapped[ExperienceKind] = mapped_column(_enum(ExperienceKind, "experience_kind"), index=True)
+    kind: Mapped[ExperienceKind] = mapped_column(str_enum(ExperienceKind, "experience_kind"), index=True)
     craft: Mapped[str] = mapped_column(String(40), index=True)
     status: Mapped[PublicationStatus] = mapped_column(
-        _enum(PublicationStatus, "publication_status"), default=PublicationStatus.DRAFT, index=True
+        str_enum(PublicationStatus, "publication_status"), default=PublicationStatus.DRAFT, index=True
     )
     duration_minutes: Mapped[int]
     min_party: Mapped[int] = mapped_column(default=1)

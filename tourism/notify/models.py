@@ -6,10 +6,10 @@ else to send it, and a message that could not be sent stays here until it is sen
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Enum, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tourism.db import Base
+from tourism.db import Base, str_enum
 
 
 class OutboxStatus(enum.StrEnum):
@@ -35,8 +35,7 @@ class OutboxMessage(Base):
     # [{"filename", "content_type", "data_base64"}]: JSON keeps bytes intact on both backends.
     attachments: Mapped[list[dict]] = mapped_column(JSON, default=list)
     status: Mapped[OutboxStatus] = mapped_column(
-        Enum(OutboxStatus, name="outbox_status", native_enum=False, length=20, create_constraint=True,
-             values_callable=lambda e: [m.value for m in e]),
+        str_enum(OutboxStatus, "outbox_status"),
         default=OutboxStatus.PENDING,
     )
     attempts: Mapped[int] = mapped_column(default=0)

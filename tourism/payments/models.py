@@ -2,10 +2,10 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tourism.db import Base
+from tourism.db import Base, str_enum
 
 
 class PaymentStatus(enum.StrEnum):
@@ -29,8 +29,7 @@ class Payment(Base):
     amount: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[PaymentStatus] = mapped_column(
-        Enum(PaymentStatus, name="payment_status", native_enum=False, create_constraint=True,
-             values_callable=lambda e: [m.value for m in e], length=20),
+        str_enum(PaymentStatus, "payment_status"),
     )
     refunded_amount: Mapped[int] = mapped_column(default=0)
     provider_reference: Mapped[str | None] = mapped_column(String(120))

@@ -7,11 +7,11 @@ CHECK constraint, the backstop behind the conditional updates in booking.service
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tourism.catalog.models import Experience
-from tourism.db import Base
+from tourism.db import Base, str_enum
 
 
 class SessionStatus(enum.StrEnum):
@@ -117,8 +117,7 @@ class ExperienceSession(Base):
     seats_booked: Mapped[int] = mapped_column(default=0)
     seats_held: Mapped[int] = mapped_column(default=0)
     status: Mapped[SessionStatus] = mapped_column(
-        Enum(SessionStatus, name="session_status", native_enum=False, create_constraint=True,
-             values_callable=lambda e: [m.value for m in e], length=20),
+        str_enum(SessionStatus, "session_status"),
         default=SessionStatus.OPEN,
     )
     # Which rule made it (NULL for a one-off session, or once its rule no longer makes it).
