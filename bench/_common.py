@@ -110,8 +110,12 @@ def hammer(base_url: str, path: str, clients: int, seconds: float, headers: dict
     Returns requests per second (200 responses only), latency percentiles and the count of
     any other status. Meant to run in the client process.
     """
-    stop_at = [0.0]
-    barrier = threading.Barrier(clients + 1)
+    clock = [0.0, 0.0]  # start, stop
+
+    def start_signal():  # run by the last thread to arrive, before any is released
+        clock[:] = [time.perf_counter(), time.perf_counter() + seconds]
+
+    barrier = threading.Barrier(clients, action=start_signal)
     results = [None] * clients
 
     def client(index):
@@ -120,7 +124,7 @@ def hammer(base_url: str, path: str, clients: int, seconds: float, headers: dict
         barrier.wait()
         while True:
             start = time.perf_counter()
-            if start >= stop_at[0]:
+            if start >= clock[1]:
                 break
             conn.request("GET", path, headers=headers or {})
             response = conn.getresponse()
@@ -135,12 +139,9 @@ def hammer(base_url: str, path: str, clients: int, seconds: float, headers: dict
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
-    started = time.perf_counter()
-    stop_at[0] = started + seconds
-    barrier.wait()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - clock[0]
     latencies = [x for lat, _ in results for x in lat]
     other = {}
     for _, counts in results:

@@ -138,8 +138,12 @@ def race(base_url: str, session_ids: list[int], warmup_id: int, clients: int, se
     Returns each POST as (outcome, seats, latency seconds, seconds since the start) and the
     setup failures, if any.
     """
-    barrier = threading.Barrier(clients + 1)
-    start = [0.0]
+    start = [0.0, 0.0]  # perf_counter(), monotonic() at the start signal
+
+    def start_signal():  # run by the last thread to arrive, before any is released
+        start[:] = [time.perf_counter(), time.monotonic()]
+
+    barrier = threading.Barrier(clients, action=start_signal)
     posts: list[list] = [[] for _ in range(clients)]
     setup_errors: list[str] = []
 
@@ -186,13 +190,10 @@ def race(base_url: str, session_ids: list[int], warmup_id: int, clients: int, se
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
-    start[0] = time.perf_counter()
-    started = time.monotonic()
-    barrier.wait()
     for thread in threads:
         thread.join()
     return {"posts": [p for per_client in posts for p in per_client], "setup_errors": setup_errors,
-            "started": started}
+            "started": start[1]}
 
 
 class Backends:
@@ -243,8 +244,12 @@ def libpq_url(url: str) -> str:
 
 def hot_row_psycopg(url: str, row_id: int, clients: int, seconds: float) -> float:
     """Conditional UPDATEs per second of one row, `clients` autocommit connections."""
-    barrier = threading.Barrier(clients + 1)
-    deadline = [0.0]
+    clock = [0.0, 0.0]  # start, deadline
+
+    def start_signal():
+        clock[:] = [time.perf_counter(), time.perf_counter() + seconds]
+
+    barrier = threading.Barrier(clients, action=start_signal)
     counts = [0] * clients
 
     def client(index):
@@ -252,19 +257,16 @@ def hot_row_psycopg(url: str, row_id: int, clients: int, seconds: float) -> floa
             conn.execute(HOT_ROW_UPDATE, (row_id,), prepare=True)  # prepare before the clock starts
             barrier.wait()
             done = 0
-            while time.perf_counter() < deadline[0]:
+            while time.perf_counter() < clock[1]:
                 done += conn.execute(HOT_ROW_UPDATE, (row_id,), prepare=True).rowcount
             counts[index] = done
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
-    begun = time.perf_counter()
-    deadline[0] = begun + seconds
-    barrier.wait()
     for thread in threads:
         thread.join()
-    return sum(counts) / (time.perf_counter() - begun)
+    return sum(counts) / (time.perf_counter() - clock[0])
 
 
 def hot_row_pgbench(url: str, row_id: int, clients: int, seconds: int) -> float | None:

@@ -13,8 +13,8 @@ class OnSiteProvider:
     description = _("Pay in cash or by transfer when you arrive. Your seats are confirmed now.")
 
     def start_payment(self, dbsession, booking, *, now, request) -> PaymentStart:
+        booking.payment_provider = self.name  # before confirming: the e-mail says how to pay
         confirm_booking(dbsession, booking, now=now, registry=request.registry)
-        booking.payment_provider = self.name
         if dbsession.scalar(select(Payment.id).where(Payment.booking_id == booking.id)) is None:
             dbsession.add(Payment(booking_id=booking.id, provider=self.name, amount=booking.total_amount,
                                   currency=booking.currency, status=PaymentStatus.DUE_ON_SITE, updated_at=now))

@@ -7,7 +7,10 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from tests.factories import make_experience, make_session, make_village
+from pyramid.i18n import make_localizer
+
 from tourism.booking.models import Booking, BookingStatus
+from tourism.i18n import _, translation_dir
 from tourism.notify.models import OutboxMessage
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
@@ -59,6 +62,8 @@ def test_book_end_to_end_and_receive_the_confirmation(app_at, dbsession, worksho
     (email,) = dbsession.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "minji@example.kr")).all()
     assert booking.reference[:4] in email.subject or booking.reference[:4] in email.body_text
     assert re.search(r"/booking/[\w-]{40,}", email.body_text)
+    localizer = make_localizer(locale, [translation_dir({})])
+    assert localizer.translate(_("Pay at the village on the day")) in email.body_text
 
 
 def test_double_submitted_form_makes_one_booking(app_at, dbsession, workshop):
