@@ -4,12 +4,13 @@ HTTP clients that run in a separate process.
 The clients live in another process on purpose: in the server's process they would take
 the GIL from the very request threads they are timing. The benches never touch the test
 suite's database (`test`); they build `langviet_bench` (or BENCH_DATABASE_URL) from the
-migrations, afresh on every run.
+migrations, afresh on every run: run one bench at a time.
 """
 import http.client
 import json
 import math
 import os
+import statistics
 import sys
 import threading
 import time
@@ -107,8 +108,8 @@ def connection(base_url: str) -> http.client.HTTPConnection:
 def hammer(base_url: str, path: str, clients: int, seconds: float, headers: dict | None = None) -> dict:
     """`clients` keep-alive connections GET `path` as fast as they can for `seconds`.
 
-    Returns requests per second (200 responses only), latency percentiles and the count of
-    any other status. Meant to run in the client process.
+    Returns the 200 responses' latencies (seconds), the time taken and the count of any
+    other status. Meant to run in the client process.
     """
     clock = [0.0, 0.0]  # start, stop
 
@@ -141,14 +142,25 @@ def hammer(base_url: str, path: str, clients: int, seconds: float, headers: dict
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - clock[0]
-    latencies = [x for lat, _ in results for x in lat]
     other = {}
     for _, counts in results:
         for status, count in counts.items():
             other[status] = other.get(status, 0) + count
+    return {"latencies": [x for lat, _ in results for x in lat], "seconds": time.perf_counter() - clock[0],
+            "other_statuses": other}
+
+
+def summarize(slices: list[dict]) -> dict:
+    """Several `hammer` runs of one URL: the median of their rates, latency percentiles of all."""
+    rates = [len(s["latencies"]) / s["seconds"] for s in slices]
+    latencies = [x for s in slices for x in s["latencies"]]
+    other = {}
+    for s in slices:
+        for status, count in s["other_statuses"].items():
+            other[status] = other.get(status, 0) + count
     return {
-        "requests_per_s": len(latencies) / elapsed,
+        "requests_per_s": statistics.median(rates),
+        "spread": (max(rates) - min(rates)) / statistics.median(rates) if rates and min(rates) else math.nan,
         "p50_ms": percentile(latencies, 50) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
         "ok": len(latencies),

@@ -69,7 +69,8 @@ def create_sessions(url: str, capacity: int, rounds: int, clients: int) -> dict:
         share = -(-capacity // clients)
         apart = [make_session(dbsession, experience, starts + timedelta(days=10, hours=i), capacity=share).id
                  for i in range(clients)]
-        warmup = make_session(dbsession, experience, starts - timedelta(hours=3), capacity=clients * 2 * (rounds + 1)).id
+        warmup = make_session(dbsession, experience, starts - timedelta(hours=3),
+                              capacity=clients * 2 * (rounds + 1)).id
         scratch = make_session(dbsession, experience, starts + timedelta(days=30), capacity=2_000_000_000).id
     engine.dispose()
     return {"race": race, "apart": apart, "warmup": warmup, "scratch": scratch}
@@ -350,7 +351,8 @@ def main():
     control_time = sell_out_time(control)
     control_per_s = len(control_booked) / control_time if control_time else 0.0
     errors += [p for p in control["posts"] if p[0].startswith("error")]
-    hot_backends = {key: round(sum(r["backends"][key] for r in rounds) / len(rounds), 1) for key in rounds[0]["backends"]}
+    hot_backends = {key: round(sum(r["backends"][key] for r in rounds) / len(rounds), 1)
+                    for key in rounds[0]["backends"]}
 
     figures = {
         "clients": args.clients,
@@ -400,7 +402,7 @@ def main():
           f"{hot_backends['active']} running")
     for message in setup_errors + sorted({p[0] for p in errors}):
         print(f"  ! {message}")
-    print(f"Control, the same clients each on a session of its own (no hot row):")
+    print("Control, the same clients each on a session of its own (no hot row):")
     print(f"  bookings               {len(control_booked)} in {control_time:.2f} s = {control_per_s:.1f} bookings/s, "
           f"p50 {figures['control_booked_p50_ms']} ms → the hot row leaves {figures['ratio_to_control']} of it")
     print(f"  PostgreSQL meanwhile   on average {control['backends']['lock_waiting']} waiting for a lock, "

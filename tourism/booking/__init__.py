@@ -4,6 +4,10 @@
 def includeme(config):
     from tourism.booking import models  # noqa: F401
     from tourism.booking.services import expire_holds_task
+    from tourism.cache import TTLCache
+
+    seconds = float(config.get_settings().get("tourism.availability_cache_seconds", 5))
+    config.registry["booking.availability_cache"] = TTLCache(seconds)
 
     config.add_route("booking.start", "/book/{session_id}")
     config.add_route("booking.manage", "/booking/{token}")

@@ -219,6 +219,7 @@ def take_seats(dbsession, session: ExperienceSession, seats: int, *, now: dateti
     The check and the write are one conditional UPDATE: under any concurrency only
     requests that fit succeed. Call inside a savepoint when more follows.
     """
+    slots = _resource_slots(dbsession, session)  # read before the row lock is taken
     release_expired_holds(dbsession, now=now, session_id=session.id)
     column = ExperienceSession.seats_held if held else ExperienceSession.seats_booked
     fits = (ExperienceSession.seats_booked + ExperienceSession.seats_held + seats <= ExperienceSession.capacity)
@@ -245,7 +246,6 @@ def take_seats(dbsession, session: ExperienceSession, seats: int, *, now: dateti
     if not taken:
         dbsession.expire(session)
         raise NotEnoughSeats(seats_left_now(dbsession, session, now))
-    slots = _resource_slots(dbsession, session)
     if slots:
         result = dbsession.execute(
             update(ResourceSlot)
@@ -313,26 +313,29 @@ def create_hold(dbsession, *, session: ExperienceSession, party: dict[str, int],
     check_party(party, experience)
     total, lines = party_total(party, experience)
     seats = sum(party.values())
+    reference = new_reference(dbsession)
+    token = secrets.token_urlsafe(32)
     try:
         with dbsession.begin_nested():
-            take_seats(dbsession, session, seats, now=now, held=True)
             booking = Booking(
-                reference=new_reference(dbsession), experience_id=experience.id, session_id=session.id,
+                reference=reference, experience_id=experience.id, session_id=session.id,
                 status=BookingStatus.HELD, seats=seats, total_amount=total, currency=experience.currency,
                 contact_name=contact.name, contact_email=contact.email, contact_phone=contact.phone,
                 contact_country=contact.country, locale=contact.locale,
                 hold_expires_at=now + timedelta(minutes=hold_minutes), form_key=form_key or None,
-                channel=channel, lines=lines,
+                channel=channel, lines=lines, tokens=[BookingToken(token_hash=hash_token(token))],
             )
             dbsession.add(booking)
             dbsession.flush()
+            # The hot session row last: its lock is then held only until the commit.
+            take_seats(dbsession, session, seats, now=now, held=True)
     except IntegrityError:
         # The same form sent twice at the same moment: the other request made the booking.
         existing = find_by_form_key(dbsession, form_key) if form_key else None
         if existing is None:
             raise
         return existing, issue_token(dbsession, existing)
-    return booking, issue_token(dbsession, booking)
+    return booking, token
 
 
 def confirm_booking(dbsession, booking: Booking, *, now: datetime, registry=None) -> None:

@@ -1,18 +1,20 @@
 """The booking flow (no JavaScript needed): party and contact → hold → payment → confirmation,
 then "manage my booking": view, cancel, move."""
+import json
 import secrets
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from tourism.booking import services
 from tourism.booking.availability import availability
 from tourism.booking.models import BookingStatus
 from tourism.catalog.models import PRICE_TIERS
-from tourism.catalog.services import describe_cancellation_policy, experience_text, get_published_experience
+from tourism.catalog.services import describe_cancellation_policy, experience_text, get_bookable_experience
 from tourism.exceptions import DomainError
 from tourism.i18n import LOCALES, _
 from tourism.payments.services import amount_paid, providers
@@ -193,27 +195,40 @@ def move(request):
             "text": experience_text(booking.experience, request.locale_name)}
 
 
-@view_config(route_name="booking.availability_json", renderer="json")
+@view_config(route_name="booking.availability_json")
 def availability_json(request):
-    """Sessions and seats left for a date range (local dates, at most 92 days)."""
-    experience = get_published_experience(request.dbsession, request.matchdict["slug"])
+    """Sessions and seats left for a date range (local dates, at most 92 days), as JSON.
+
+    Served from a few-seconds cache: this is what channels and calendars poll, and seats
+    are still taken only by the conditional update when someone books.
+    """
+    slug = request.matchdict["slug"][:80]
+    key = (slug, request.GET.get("from", "")[:10], request.GET.get("to", "")[:10], request.locale_name)
+    status, body = request.registry["booking.availability_cache"].get_or_set(
+        key, lambda: _availability_body(request, slug, key[1], key[2]))
+    max_age = int(request.registry["booking.availability_cache"].seconds)
+    response = Response(body=body, status=status, content_type="application/json", charset="utf-8")
+    response.cache_control = f"public, max-age={max_age}" if status == 200 and max_age else "no-store"
+    return response
+
+
+def _availability_body(request, slug: str, raw_from: str, raw_to: str) -> tuple[int, bytes]:
+    experience = get_bookable_experience(request.dbsession, slug)
     if experience is None:
-        raise HTTPNotFound()
+        return 404, _json({"error": request.translate(_("There is no such experience."))})
     tz = ZoneInfo(experience.village.time_zone)
     today = request.now.astimezone(tz).date()
     try:
-        first = date.fromisoformat(request.GET.get("from", "")) if request.GET.get("from") else today
-        last = date.fromisoformat(request.GET.get("to", "")) if request.GET.get("to") else first + timedelta(days=30)
+        first = date.fromisoformat(raw_from) if raw_from else today
+        last = date.fromisoformat(raw_to) if raw_to else first + timedelta(days=30)
     except ValueError:
-        request.response.status = 400
-        return {"error": request.translate(_("Enter dates like 2026-12-31."))}
+        return 400, _json({"error": request.translate(_("Enter dates like 2026-12-31."))})
     if last < first or (last - first).days > 92:
-        request.response.status = 400
-        return {"error": request.translate(_("Ask for at most 92 days, with the end after the start."))}
+        return 400, _json({"error": request.translate(_("Ask for at most 92 days, with the end after the start."))})
     start, _unused = local_day_bounds(first, tz)
     _unused, end = local_day_bounds(last, tz)
     items = availability(request.dbsession, experience, start=start, end=end, now=request.now)
-    return {
+    return 200, _json({
         "experience": experience.slug,
         "timeZone": experience.village.time_zone,
         "from": first.isoformat(),
@@ -231,4 +246,8 @@ def availability_json(request):
             }
             for a in items
         ],
-    }
+    })
+
+
+def _json(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

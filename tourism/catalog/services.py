@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, exists, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tourism.catalog.models import (
     CRAFTS,
@@ -253,6 +253,14 @@ def get_village(dbsession, slug: str) -> Village | None:
 def village_experiences(dbsession, village: Village) -> list[Experience]:
     stmt = _published().where(Experience.village_id == village.id).order_by(Experience.slug)
     return list(dbsession.scalars(stmt))
+
+
+def get_bookable_experience(dbsession, slug: str) -> Experience | None:
+    """A published experience with its village only: what availability and booking need."""
+    return dbsession.scalar(
+        select(Experience).where(Experience.slug == slug[:80], Experience.status == PublicationStatus.PUBLISHED)
+        .options(joinedload(Experience.village))
+    )
 
 
 def get_published_experience(dbsession, slug: str) -> Experience | None:

@@ -7,7 +7,7 @@ CHECK constraint, the backstop behind the conditional updates in booking.service
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tourism.catalog.models import Experience
@@ -99,6 +99,7 @@ class ExperienceSession(Base):
 
     __tablename__ = "experience_sessions"
     __table_args__ = (
+        # Also the index that month availability reads (experience, then start time).
         UniqueConstraint("experience_id", "starts_at"),
         CheckConstraint("capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("seats_booked >= 0", name="seats_booked_not_negative"),
@@ -106,7 +107,6 @@ class ExperienceSession(Base):
         # The invariant: never more seats taken than there are.
         CheckConstraint("seats_booked + seats_held <= capacity", name="no_overbooking"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-        Index("ix_experience_sessions_month", "experience_id", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,13 +121,14 @@ class ExperienceSession(Base):
         default=SessionStatus.OPEN,
     )
     # Which rule made it (NULL for a one-off session, or once its rule no longer makes it).
-    rule_id: Mapped[int | None] = mapped_column(ForeignKey("schedule_rules.id", ondelete="SET NULL"))
+    # Indexed so that deleting a rule or a closure (ON DELETE SET NULL) need not scan every session.
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("schedule_rules.id", ondelete="SET NULL"), index=True)
     is_one_off: Mapped[bool] = mapped_column(default=False)
     # Set for good by the first booking or hold: such a session is never deleted, so its
     # bookings (even cancelled ones) always point at a real session.
     ever_booked: Mapped[bool] = mapped_column(default=False)
     # Set while a closure covers the session's day; cleared when the closure is removed.
-    closure_id: Mapped[int | None] = mapped_column(ForeignKey("closures.id", ondelete="SET NULL"))
+    closure_id: Mapped[int | None] = mapped_column(ForeignKey("closures.id", ondelete="SET NULL"), index=True)
 
     experience: Mapped[Experience] = relationship()
     closure: Mapped[Closure | None] = relationship()

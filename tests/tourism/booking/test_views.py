@@ -138,3 +138,22 @@ def test_availability_json(app_at, workshop):
     app_at.get("/api/experiences/luong-gom/availability", {"from": "9999-99-99"}, status=400)
     app_at.get("/api/experiences/luong-gom/availability", {"from": "2026-12-01", "to": "2027-12-01"}, status=400)
     app_at.get("/api/experiences/nope/availability", status=404)
+
+
+def test_availability_json_is_cached_for_a_few_seconds_when_configured(app_settings, dbsession, tm, workshop):
+    from webtest import TestApp
+
+    from tourism import configure
+
+    _experience, session = workshop
+    app = configure(dict(app_settings, **{"tourism.availability_cache_seconds": "5"})).make_wsgi_app()
+    client = TestApp(app, extra_environ={"tm.active": True, "tm.manager": tm, "app.dbsession": dbsession,
+                                         "tourism.now": NOW})
+    url = "/api/experiences/luong-gom/availability?from=2026-12-01&to=2026-12-03"
+    first = client.get(url)
+    assert first.headers["Cache-Control"] == "public, max-age=5"
+    session.seats_booked = 4
+    dbsession.flush()
+    assert client.get(url).json == first.json  # still the cached answer
+    uncached = client.get("/api/experiences/luong-gom/availability?from=2026-12-01&to=2026-12-04")
+    assert uncached.json["sessions"][0]["seatsLeft"] == 0

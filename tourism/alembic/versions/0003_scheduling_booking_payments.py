@@ -105,7 +105,8 @@ def upgrade():
     sa.UniqueConstraint('experience_id', 'starts_at', name=op.f('uq_experience_sessions_experience_id'))
     )
     with op.batch_alter_table('experience_sessions', schema=None) as batch_op:
-        batch_op.create_index('ix_experience_sessions_month', ['experience_id', 'starts_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_experience_sessions_closure_id'), ['closure_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_experience_sessions_rule_id'), ['rule_id'], unique=False)
 
     op.create_table('bookings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -222,7 +223,8 @@ def downgrade():
 
     op.drop_table('bookings')
     with op.batch_alter_table('experience_sessions', schema=None) as batch_op:
-        batch_op.drop_index('ix_experience_sessions_month')
+        batch_op.drop_index(batch_op.f('ix_experience_sessions_rule_id'))
+        batch_op.drop_index(batch_op.f('ix_experience_sessions_closure_id'))
 
     op.drop_table('experience_sessions')
     with op.batch_alter_table('schedule_rules', schema=None) as batch_op:
