@@ -2,6 +2,7 @@
 same server, and flat from 10 thousand to 1 million sessions in the database.
 
 Run: .venv/bin/python bench/availability.py [--clients 8] [--seconds 5] [--sizes 10000 1000000]
+     [--cache-seconds 5]   (as production.ini: answers may be 5 s old; default 0, no cache)
 
 The experience under test runs twice a day, so a month holds ~60 sessions, with confirmed
 bookings, live holds and expired holds (still counted in `seats_held`, so the expired-hold
@@ -242,6 +243,9 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000],
                         help="total sessions in the database, measured in turn (default 10000 1000000)")
     parser.add_argument("--keep", action="store_true", help="leave the bench database filled")
+    parser.add_argument("--cache-seconds", type=float, default=0,
+                        help="tourism.availability_cache_seconds (default 0: every request does the "
+                             "work; production.ini uses 5)")
     args = parser.parse_args()
     threads = args.threads or args.clients
     url = bench_url()
@@ -256,7 +260,8 @@ def main():
         experience_schedule(conn, ids["experience"], today, month)
         first_other = other_experiences(conn, ids["experience"])
 
-    config = configure(app_settings(url, **{"sqlalchemy.pool_size": str(threads)}))
+    config = configure(app_settings(url, **{"sqlalchemy.pool_size": str(threads),
+                                            "tourism.availability_cache_seconds": str(args.cache_seconds)}))
     config.add_route("bench.bare", BARE)
     config.add_view(bare, route_name="bench.bare")
     app = config.make_wsgi_app()
