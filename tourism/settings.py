@@ -20,6 +20,11 @@ FROM_ENVIRONMENT = {
     "mail.default_sender": "TOURISM_MAIL_SENDER",
     "mail.starttls": "TOURISM_SMTP_STARTTLS",
     "tourism.base_url": "TOURISM_BASE_URL",
+    # Card payments: required only when the stripe provider is listed in
+    # tourism.payment_providers (checked by tourism.payments at start-up).
+    "stripe.secret_key": "TOURISM_STRIPE_SECRET_KEY",
+    "stripe.publishable_key": "TOURISM_STRIPE_PUBLISHABLE_KEY",
+    "stripe.webhook_secret": "TOURISM_STRIPE_WEBHOOK_SECRET",
 }
 REQUIRED = ("sqlalchemy.url", "tourism.session_secret", "mail.host", "mail.default_sender", "tourism.base_url")
 MIN_SECRET_LENGTH = 32

@@ -17,7 +17,8 @@ from tourism.catalog.models import PRICE_TIERS
 from tourism.catalog.services import describe_cancellation_policy, experience_text, get_bookable_experience
 from tourism.exceptions import DomainError
 from tourism.i18n import LOCALES, _
-from tourism.payments.services import amount_paid, providers
+from tourism.payments.refunds import refund_for_cancellation
+from tourism.payments.services import amount_paid, providers, refunds_for
 from tourism.scheduling.models import ExperienceSession
 from tourism.scheduling.services import local_day_bounds
 
@@ -117,6 +118,7 @@ def _manage_page(request, booking, error=None):
         "hold_seconds_left": int((booking.hold_expires_at - now).total_seconds()) if hold_active else 0,
         "providers": providers(request.registry).values(),
         "paid": paid,
+        "refunds": refunds_for(request.dbsession, booking),
         "refund_percent": percent,
         "refund_amount": refund,
         "policy": describe_cancellation_policy(experience.cancellation_rules),
@@ -156,12 +158,11 @@ def pay(request):
              renderer="tourism:booking/templates/manage.jinja2")
 def cancel(request):
     booking = _booking_or_404(request)
-    provider = providers(request.registry).get(booking.payment_provider or "")
 
     def refund(b):
-        paid = amount_paid(request.dbsession, b)
-        _percent, amount = services.refund_due(b, paid, request.now)
-        return provider.refund(request.dbsession, b, amount, now=request.now).amount if provider else 0
+        # The policy's share of what was paid goes back through each payment's provider
+        # (card refunds at once; cash and transfers recorded for the operator to pay back).
+        return refund_for_cancellation(request.dbsession, b, now=request.now, providers=providers(request.registry))
 
     try:
         services.cancel_booking(request.dbsession, booking, now=request.now, registry=request.registry, refund=refund)

@@ -7,16 +7,38 @@ from tourism.payments.services import PROVIDERS_KEY
 DEFAULT_PROVIDERS = "tourism.payments.on_site.OnSiteProvider"
 
 
+def _load(dotted: str, settings: dict, resolver: DottedNameResolver):
+    try:
+        factory = resolver.resolve(dotted)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise ConfigurationError(f"tourism.payment_providers: cannot load {dotted!r} ({error})") from error
+    # A provider that needs settings (keys, an account) builds itself from them and raises
+    # ConfigurationError, naming what to set, when one is missing.
+    from_settings = getattr(factory, "from_settings", None)
+    return from_settings(settings) if from_settings is not None else factory()
+
+
 def includeme(config):
     from tourism.payments import models  # noqa: F401
 
+    settings = config.get_settings()
     resolver = DottedNameResolver()
-    names = config.get_settings().get("tourism.payment_providers", DEFAULT_PROVIDERS).split()
+    names = settings.get("tourism.payment_providers", DEFAULT_PROVIDERS).split()
     registered = {}
     for dotted in names:
-        try:
-            provider = resolver.resolve(dotted)()
-        except (ImportError, AttributeError) as error:
-            raise ConfigurationError(f"tourism.payment_providers: cannot load {dotted!r} ({error})") from error
+        provider = _load(dotted, settings, resolver)
         registered[provider.name] = provider
     config.registry[PROVIDERS_KEY] = registered
+
+    if "stripe" in registered:
+        from tourism.payments.stripe_provider import CSP_SOURCES
+
+        # Stripe.js, its Payment Element frames and its API calls; only when cards are on.
+        for directive, source in CSP_SOURCES:
+            config.add_csp_source(directive, source)
+        config.add_route("payments.card", "/booking/{token}/card")
+        config.add_route("payments.card.return", "/booking/{token}/card/return")
+        config.add_route("payments.stripe.webhook", "/payments/stripe/webhook")
+        config.scan(".views")
+        # A webhook lost or delayed: ask Stripe about card payments pending for too long.
+        config.add_worker_task("payments.reconcile_stripe", "tourism.payments.webhooks.reconcile_task", interval=300)

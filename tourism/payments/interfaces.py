@@ -42,3 +42,15 @@ class PaymentProvider(Protocol):
 
     def refund(self, dbsession, booking, amount: int, *, now) -> RefundResult:
         """Give `amount` of what was paid back to the guest."""
+
+    # Optional, looked up with getattr:
+    #
+    # from_settings(cls, settings) -> provider     (classmethod) build from the app settings,
+    #     raising ConfigurationError that names what to set; without it the class is called
+    #     with no arguments.
+    # send_refund(self, dbsession, payment, refund, *, now) -> None
+    #     send a recorded Refund through the provider and set its status, provider_reference
+    #     and failure_reason; never raise for a provider error (see payments.refunds).
+    #     Providers without it get their refunds recorded PENDING for the operator to pay back.
+    # cancel_attempt(self, payment) -> None
+    #     close an unpaid attempt at the provider so it can no longer be paid (best effort).
