@@ -1,6 +1,5 @@
 """Static files with content-hashed URLs, so phones on a poor connection cache them for a year."""
 import hashlib
-import os
 
 from pyramid.path import AssetResolver
 from pyramid.static import QueryStringCacheBuster

@@ -279,7 +279,7 @@ def find_by_token(dbsession, token: str) -> Booking | None:
 
 def new_reference(dbsession) -> str:
     while True:
-        reference = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+        reference = "".join(secrets.choice(REFERENCE_ALPHABET) for _position in range(8))
         if dbsession.scalar(select(Booking.id).where(Booking.reference == reference)) is None:
             return reference
 

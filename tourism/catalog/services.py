@@ -200,7 +200,7 @@ def calendar_keys(start: date, end: date | None) -> set[tuple[int, int]]:
     """
     keys: set[tuple[int, int]] = set()
     day = start
-    for _ in range(366):
+    for _step in range(366):
         keys.add((day.month, day.weekday()))
         if (end is not None and day >= end) or day == date.max or len(keys) == 84:
             break
