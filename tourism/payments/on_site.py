@@ -4,6 +4,7 @@ from sqlalchemy import select
 from tourism.booking.services import confirm_booking
 from tourism.i18n import _
 from tourism.payments.interfaces import PaymentStart, RefundResult
+from tourism.payments.refunds import refund_through
 from tourism.payments.models import Payment, PaymentStatus
 
 
@@ -25,9 +26,5 @@ class OnSiteProvider:
         raise NotImplementedError("payment at the village sends no notifications")
 
     def refund(self, dbsession, booking, amount: int, *, now) -> RefundResult:
-        # Nothing was taken online; money handed over at the village is paid back there.
-        for payment in dbsession.scalars(select(Payment).where(Payment.booking_id == booking.id)):
-            if payment.status == PaymentStatus.DUE_ON_SITE:
-                payment.status = PaymentStatus.CANCELLED
-                payment.updated_at = now
-        return RefundResult(amount=0, status="succeeded")
+        """Money handed over at the village is paid back there: the refund is recorded for the operator."""
+        return refund_through(self, dbsession, booking, amount, now=now)

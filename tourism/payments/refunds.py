@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from tourism.booking.services import refund_due
 from tourism.exceptions import DomainError
 from tourism.i18n import Formatter, _
+from tourism.payments.interfaces import RefundResult
 from tourism.payments.models import RECEIVED, Payment, PaymentStatus, Refund, RefundStatus
 from tourism.payments.services import amount_paid, sync_refund_status
 
@@ -108,6 +109,20 @@ def refund_booking(dbsession, booking, amount: int, *, reason: str, now: datetim
                                           provider=providers.get(payment.provider), locale=locale))
             left -= part
     return refunds
+
+
+def refund_through(provider, dbsession, booking, amount: int, *, now: datetime) -> RefundResult:
+    """`PaymentProvider.refund` for any provider: give `amount` back on its payments of the booking.
+
+    Providers with `send_refund` send it at once; for the others (money handed over at the
+    village, bank transfers) the refund is recorded PENDING for the operator to pay back.
+    """
+    made = refund_booking(dbsession, booking, amount, reason="cancellation", now=now,
+                          providers={provider.name: provider})
+    sent = sum(r.amount for r in made if r.status != RefundStatus.FAILED)
+    status = "failed" if made and not sent else (
+        "succeeded" if all(r.status == RefundStatus.SUCCEEDED for r in made) else "pending")
+    return RefundResult(amount=sent, status=status)
 
 
 def refund_for_cancellation(dbsession, booking, *, now: datetime, providers: dict) -> int:

@@ -179,12 +179,7 @@ class StripeProvider:
 
     def refund(self, dbsession, booking, amount: int, *, now) -> RefundResult:
         """Give `amount` back on the booking's card payments (raises RefundRefused beyond what was paid)."""
-        made = refunds.refund_booking(dbsession, booking, amount, reason="cancellation", now=now,
-                                      providers={self.name: self})
-        sent = sum(r.amount for r in made if r.status != RefundStatus.FAILED)
-        status = "failed" if made and not sent else ("succeeded" if all(
-            r.status == RefundStatus.SUCCEEDED for r in made) else "pending")
-        return RefundResult(amount=sent, status=status)
+        return refunds.refund_through(self, dbsession, booking, amount, now=now)
 
     def send_refund(self, dbsession, payment: Payment, refund: Refund, *, now) -> None:
         """Send a recorded refund through Stripe's Refund API; record what Stripe answered."""
