@@ -29,6 +29,7 @@ def configure(settings: dict) -> Configurator:
     config.include(".scheduling")  # schedule rules → materialised sessions
     config.include(".payments")  # provider interface; pay at the village
     config.include(".booking")  # holds, bookings, availability, manage my booking
+    config.include(".tickets")  # signed QR codes and PDF tickets for confirmed bookings
     return config
 
 

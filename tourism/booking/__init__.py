@@ -14,6 +14,7 @@ def includeme(config):
     config.add_route("booking.pay", "/booking/{token}/pay")
     config.add_route("booking.cancel", "/booking/{token}/cancel")
     config.add_route("booking.move", "/booking/{token}/move")
+    config.add_route("booking.calendar", "/booking/{token}/calendar.ics")
     config.add_route("booking.availability_json", "/api/experiences/{slug}/availability")
     config.scan(".views")
     config.scan(".emails")

@@ -18,6 +18,27 @@ from tourism.notify.ics import booking_event
 from tourism.notify.services import Attachment, enqueue_email
 
 
+# Registry key: callables (registry, booking) -> Attachment | None added to the confirmation.
+CONFIRMATION_ATTACHMENTS = "booking.confirmation_attachments"
+
+
+def calendar_file(booking, manage_url: str) -> bytes:
+    """The session as an .ics event in the village's time zone, texts in the booker's language."""
+    experience = booking.experience
+    text = experience_text(experience, booking.locale).value
+    village = village_text(experience.village, booking.locale).value
+    return booking_event(
+        uid=f"booking-{booking.reference}@langviet",
+        summary=text.title,
+        description=f"{services.format_reference(booking.reference)} · {manage_url}",
+        location=f"{text.meeting_point} — {village.name}" if text.meeting_point else village.name,
+        starts_at=booking.session.starts_at,
+        ends_at=booking.session.ends_at,
+        tz_name=experience.village.time_zone,
+        url=manage_url,
+    )
+
+
 def request_for(registry, locale: str) -> Request:
     """A stand-in request that renders templates and URLs in `locale` outside a web request."""
     base_url = registry.settings.get("tourism.base_url", "http://localhost:6543")
@@ -53,18 +74,15 @@ def send_confirmation(event: BookingConfirmed) -> None:
         subject = render("tourism:booking/templates/email/confirmed_subject.jinja2", values, request=request).strip()
         body_text = render("tourism:booking/templates/email/confirmed.txt.jinja2", values, request=request)
         body_html = render("tourism:booking/templates/email/confirmed.html.jinja2", values, request=request)
-    ics = booking_event(
-        uid=f"booking-{booking.reference}@langviet",
-        summary=text.title,
-        description=f"{values['reference']} · {values['manage_url']}",
-        location=f"{text.meeting_point} — {village.name}" if text.meeting_point else village.name,
-        starts_at=booking.session.starts_at,
-        ends_at=booking.session.ends_at,
-        tz_name=experience.village.time_zone,
-        url=values["manage_url"],
-    )
+    attachments = [Attachment(f"{booking.reference}.ics", "text/calendar",
+                              calendar_file(booking, values["manage_url"]))]
+    # Other domains add theirs (the PDF ticket) without booking knowing about them.
+    for attach in event.registry.get(CONFIRMATION_ATTACHMENTS, []):
+        extra = attach(event.registry, booking)
+        if extra is not None:
+            attachments.append(extra)
     enqueue_email(
         dbsession, to=booking.contact_email, subject=subject, text=body_text, html=body_html,
-        attachments=[Attachment(f"{booking.reference}.ics", "text/calendar", ics)],
+        attachments=attachments,
         now=event.now, dedupe_key=f"booking-confirmed:{booking.id}",
     )

@@ -12,6 +12,7 @@ from pyramid.view import view_config
 
 from tourism.booking import services
 from tourism.booking.availability import availability
+from tourism.booking.emails import calendar_file
 from tourism.booking.models import BookingStatus
 from tourism.catalog.models import PRICE_TIERS
 from tourism.catalog.services import describe_cancellation_policy, experience_text, get_bookable_experience
@@ -169,6 +170,19 @@ def cancel(request):
     except DomainError as error:
         return _manage_page(request, booking, error=error)
     return HTTPSeeOther(request.route_url("booking.manage", token=request.matchdict["token"]))
+
+
+@view_config(route_name="booking.calendar")
+def calendar(request):
+    """The session as an .ics file, for the guest's calendar app."""
+    booking = _booking_or_404(request)
+    if booking.status != BookingStatus.CONFIRMED:
+        raise HTTPNotFound()
+    manage_url = request.route_url("booking.manage", token=request.matchdict["token"])
+    response = Response(body=calendar_file(booking, manage_url), content_type="text/calendar", charset="utf-8")
+    response.content_disposition = f'attachment; filename="LangViet-{booking.reference}.ics"'
+    response.cache_control = "no-store"
+    return response
 
 
 @view_config(route_name="booking.move", renderer="tourism:booking/templates/move.jinja2")

@@ -1,15 +1,23 @@
 """Tickets: signed QR codes, PDF tickets and session manifests (check-in comes later).
 
-`includeme` fails start-up, with a ConfigurationError saying what to set or install,
-when there is no signing key or the PDF fonts are missing — better than a confirmation
-e-mail without its ticket at the first booking.
+`includeme` fails start-up, with a ConfigurationError saying what to set or install, when
+there is no signing key, and in production also when the PDF fonts are missing — better
+than a confirmation e-mail without its ticket at the first booking. Development finds the
+fonts on first use, so `make run` works on a machine without them (no PDF then).
 """
 from tourism.tickets import codes, fonts
 
 
 def includeme(config):
+    from tourism.booking.emails import CONFIRMATION_ATTACHMENTS
+    from tourism.settings import is_production
+    from tourism.tickets.services import ticket_attachment
+
     settings = config.get_settings()
     # registry["tourism.tickets.keys"]: a codes.TicketKeys (sign new tickets, verify any honoured key)
     config.registry[codes.REGISTRY_KEY] = codes.load_ticket_keys(settings)
-    # registry["tourism.tickets.fonts"]: a fonts.FontSet, registered with reportlab once per process
-    config.registry[fonts.REGISTRY_KEY] = fonts.load_fonts(fonts.font_dirs(settings))
+    if is_production(settings):
+        fonts.load_fonts(fonts.font_dirs(settings))
+    config.registry.setdefault(CONFIRMATION_ATTACHMENTS, []).append(ticket_attachment)
+    config.add_route("tickets.pdf", "/booking/{token}/ticket.pdf")
+    config.scan(".views")

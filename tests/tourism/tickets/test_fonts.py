@@ -6,6 +6,7 @@ from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationError
 
 from tourism.tickets import codes, fonts
+from tourism.tickets.services import ticket_font_set
 
 
 def test_each_script_goes_to_a_font_that_has_it(fonts):
@@ -53,14 +54,14 @@ def test_font_dirs_setting():
     assert fonts.font_dirs({fonts.FONT_DIRS_SETTING: "/opt/fonts\n  /srv/fonts"}) == ("/opt/fonts", "/srv/fonts")
 
 
-def test_includeme_loads_the_key_and_the_fonts(tmp_path):
+def test_includeme_loads_the_key_and_fonts_are_found_on_first_use(tmp_path):
     key_file = tmp_path / "ticket-signing.key"
     config = Configurator(settings={codes.KEY_FILE_SETTING: str(key_file)})
     config.include("tourism.tickets")
     keys = config.registry[codes.REGISTRY_KEY]
     assert isinstance(keys, codes.TicketKeys) and key_file.exists()
     assert list(keys.public_keys) == [keys.key_id]
-    assert config.registry[fonts.REGISTRY_KEY].regular == ("LV-Sans", "LV-CJK")
+    assert ticket_font_set(config.registry).regular == ("LV-Sans", "LV-CJK")
 
 
 def test_includeme_refuses_to_start_without_a_key(monkeypatch):
