@@ -56,3 +56,6 @@ def test_booking_pages_have_no_axe_violations(live_server, axe_page, locale):
     assert violations(axe_page) == []
     hold_seats(axe_page, live_server, locale)
     assert violations(axe_page) == []
+    axe_page.click("form button[type=submit]")  # pay at the village: the confirmed page
+    assert axe_page.locator('a[href$="/ticket.pdf"]').count() == 1
+    assert violations(axe_page) == []
