@@ -5,3 +5,4 @@ from tourism.notify import models as notify  # noqa: F401
 from tourism.scheduling import models as scheduling  # noqa: F401
 from tourism.booking import models as booking  # noqa: F401
 from tourism.payments import models as payments  # noqa: F401
+from tourism.tickets import models as tickets  # noqa: F401
