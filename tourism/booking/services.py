@@ -8,7 +8,6 @@ DomainError has changed nothing: multi-step changes run inside a SAVEPOINT.
 import hashlib
 import re
 import secrets
-import time as _time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +19,7 @@ from tourism.booking.events import BookingCancelled, BookingConfirmed, BookingMo
 from tourism.booking.models import Booking, BookingLine, BookingStatus, BookingToken
 from tourism.catalog.models import ADULT_TIERS, Experience, PublicationStatus
 from tourism.catalog.services import refund_percent
+from tourism.concurrency import RaceGuard
 from tourism.exceptions import DomainError
 from tourism.i18n import LOCALES, _
 from tourism.scheduling.models import ExperienceResource, ExperienceSession, ResourceSlot, SessionStatus
@@ -42,18 +42,9 @@ class NotEnoughSeats(DomainError):
         self.seats_left = max(seats_left, 0)
 
 
-class SeatGuard:
-    """Test-only switch for the concurrency tests' negative control.
-
-    Off, seats are taken by reading the counters, pausing, then writing back what was read
-    plus the new seats: the lost-update race that the conditional UPDATE prevents.
-    """
-
-    enabled = True
-    pause_seconds = 0.0
-
-
-SEAT_GUARD = SeatGuard()
+# Off (tests only), seats are taken by reading the counters, pausing, then writing back what
+# was read plus the new seats: the lost-update race that the conditional UPDATE prevents.
+SEAT_GUARD = RaceGuard()
 
 
 # --- input --------------------------------------------------------------------------
@@ -237,7 +228,7 @@ def take_seats(dbsession, session: ExperienceSession, seats: int, *, now: dateti
                                        ExperienceSession.seats_held)
                                 .where(ExperienceSession.id == session.id)).one()
         taken = row.seats_booked + row.seats_held + seats <= row.capacity
-        _time.sleep(SEAT_GUARD.pause_seconds)
+        SEAT_GUARD.pause()
         if taken:
             current = row.seats_held if held else row.seats_booked
             dbsession.execute(update(ExperienceSession).where(ExperienceSession.id == session.id)

@@ -13,7 +13,6 @@ already walked in: a synced scan is admitted up to the party and the excess is r
 a warning, never dropped in silence.
 """
 import re
-import time as _time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from translationstring import TranslationString
 
 from tourism.booking.models import Booking, BookingStatus
+from tourism.concurrency import RaceGuard
 from tourism.exceptions import DomainError
 from tourism.i18n import _
 from tourism.tickets.codes import TicketCodeError, TicketKeys, check_validity
@@ -44,18 +44,9 @@ class AdmissionRefused(DomainError):
         self.reason = reason
 
 
-class AdmissionGuard:
-    """Test-only switch for the concurrency tests' negative control.
-
-    Off, the booking row is not locked; `pause_seconds` pass between counting the
-    admissions and writing the new one, which lets two scans both see the same seats left.
-    """
-
-    enabled = True
-    pause_seconds = 0.0
-
-
-ADMISSION_GUARD = AdmissionGuard()
+# Off (tests only), the booking row is not locked; a pause between counting the admissions
+# and writing the new one lets two scans both see the same people left.
+ADMISSION_GUARD = RaceGuard()
 
 
 @dataclass(frozen=True)
@@ -171,8 +162,7 @@ def _admit(dbsession, keys, *, code, people, scan_id, now, scanned_at, device, o
             check_validity(claims, at)
             _check_booking(booking, claims)
             admitted = _admitted(dbsession, booking.id)
-            if ADMISSION_GUARD.pause_seconds:
-                _time.sleep(ADMISSION_GUARD.pause_seconds)
+            ADMISSION_GUARD.pause()
             remaining = booking.seats - admitted
             if not offline:
                 _check_room(people, remaining, booking.seats)

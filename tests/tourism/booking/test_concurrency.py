@@ -5,13 +5,13 @@ transaction on its own connection. The negative control first switches the guard
 (read, pause, write back) and shows the race really overbooks; with the guard on, no more
 than 20 seats are ever taken and every refused guest got the "only N seats left" message.
 """
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import transaction
 from sqlalchemy import delete, func, select
 
+from tests.concurrency import all_at_once, committed
 from tests.factories import contact, make_experience, make_session, make_village
 from tourism.booking import services
 from tourism.booking.models import Booking
@@ -53,37 +53,21 @@ def race_session(db_url):
 
 
 def race(factory, session_id) -> list[tuple[str, object]]:
-    barrier = threading.Barrier(GUESTS)
-    outcomes: list = [None] * GUESTS
-
     def guest(i):
         seats = 1 + i % 3
-        manager = transaction.TransactionManager(explicit=True)
-        barrier.wait()
         try:
-            with manager:
-                db = get_tm_session(factory, manager)
-                session = db.get(ExperienceSession, session_id)
-                services.create_hold(db, session=session, party={"adult": seats}, contact=contact(), now=NOW)
-            outcomes[i] = ("booked", seats)
+            committed(factory, lambda db: services.create_hold(
+                db, session=db.get(ExperienceSession, session_id), party={"adult": seats}, contact=contact(), now=NOW))
         except services.NotEnoughSeats as refused:
-            outcomes[i] = ("refused", refused.message.interpolate())
-        except Exception as error:  # noqa: BLE001  (the test reports any other failure)
-            outcomes[i] = ("error", repr(error))
+            return ("refused", refused.message.interpolate())
+        return ("booked", seats)
 
-    threads = [threading.Thread(target=guest, args=(i,)) for i in range(GUESTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
+    return all_at_once(GUESTS, guest)
 
 
 def seats_in_bookings(factory, session_id) -> int:
-    manager = transaction.TransactionManager(explicit=True)
-    with manager:
-        db = get_tm_session(factory, manager)
-        return db.scalar(select(func.coalesce(func.sum(Booking.seats), 0)).where(Booking.session_id == session_id))
+    return committed(factory, lambda db: db.scalar(
+        select(func.coalesce(func.sum(Booking.seats), 0)).where(Booking.session_id == session_id)))
 
 
 @pytest.fixture
@@ -111,31 +95,20 @@ def test_with_the_guard_never_more_than_capacity_and_every_refusal_is_explained(
     assert booked == seats_in_bookings(factory, session_id) <= CAPACITY
     assert booked >= CAPACITY - 2  # the session fills up (a last request of 3 may not fit 1–2 seats)
     assert refused and all(message.startswith(REFUSALS) for message in refused)
-    manager = transaction.TransactionManager(explicit=True)
-    with manager:
-        session = get_tm_session(factory, manager).get(ExperienceSession, session_id)
-        assert session.seats_held == booked and session.seats_booked == 0
+    counters = committed(factory, lambda db: (lambda s: (s.seats_held, s.seats_booked))(
+        db.get(ExperienceSession, session_id)))
+    assert counters == (booked, 0)
 
 
 def test_a_form_sent_twice_at_the_same_moment_books_once(race_session):
     factory, session_id = race_session
-    barrier = threading.Barrier(2)
-    references = []
 
-    def submit():
-        manager = transaction.TransactionManager(explicit=True)
-        barrier.wait()
-        with manager:
-            db = get_tm_session(factory, manager)
-            booking, token = services.create_hold(db, session=db.get(ExperienceSession, session_id),
-                                                  party={"adult": 2}, contact=contact(), now=NOW,
-                                                  form_key="one-form-two-clicks")
-            references.append((booking.reference, bool(token)))
+    def submit(_i):
+        booking, token = committed(factory, lambda db: services.create_hold(
+            db, session=db.get(ExperienceSession, session_id), party={"adult": 2}, contact=contact(), now=NOW,
+            form_key="one-form-two-clicks"))
+        return (booking.reference, bool(token))
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(references) == 2 and references[0] == references[1]
+    references = all_at_once(2, submit)
+    assert references[0] == references[1] and references[0][1] is True
     assert seats_in_bookings(factory, session_id) == 2

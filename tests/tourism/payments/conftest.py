@@ -17,23 +17,21 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
-
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 import stripe
-import transaction
 from sqlalchemy import select
 from waitress.server import create_server
 from webtest import TestApp
 
+from tests import concurrency
 from tests.conftest import in_ci, prepare_database
 from tests.factories import contact, make_experience, make_session, make_village
 from tests.smtp import free_port
 from tourism import configure
 from tourism.booking import services as booking_services
-from tourism.db import get_tm_session
 from tourism.payments.models import Payment
 from tourism.payments.services import providers
 
@@ -151,9 +149,7 @@ def served_stripe_app(live_stripe_app):
 
 def committed(registry, work):
     """Run `work(dbsession)` in its own committed transaction and return what it returns."""
-    manager = transaction.TransactionManager(explicit=True)
-    with manager:
-        return work(get_tm_session(registry["dbsession_factory"], manager))
+    return concurrency.committed(registry["dbsession_factory"], work)
 
 
 @pytest.fixture

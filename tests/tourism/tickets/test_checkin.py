@@ -1,7 +1,6 @@
 """Check-in: a ticket admits its party and never more — in one scan or several, replayed,
 from two scanners at once, or synced from phones that were offline — and every bad scan
 gets a clear answer and changes nothing."""
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,6 +8,7 @@ import transaction
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, func, select
 
+from tests.concurrency import all_at_once, committed
 from tests.factories import contact, make_experience, make_session, make_village
 from tourism.booking import services
 from tourism.booking.models import Booking, BookingLine, BookingStatus, BookingToken
@@ -300,36 +300,20 @@ def committed_ticket(db_url, keys):
 
 def race(factory, keys, code, scanners: int, people: int) -> list[tuple[str, object]]:
     """`scanners` threads admit `people` each from the same ticket at the same moment."""
-    barrier = threading.Barrier(scanners)
-    outcomes: list = [None] * scanners
-
     def scanner(i):
-        manager = transaction.TransactionManager(explicit=True)
-        barrier.wait()
         try:
-            with manager:
-                db = get_tm_session(factory, manager)
-                result = checkin.admit(db, keys, code=code, people=people, scan_id=f"race-{i}", now=AT_THE_GATE)
-            outcomes[i] = ("admitted", result.people_admitted_now)
+            result = committed(factory, lambda db: checkin.admit(db, keys, code=code, people=people,
+                                                                 scan_id=f"race-{i}", now=AT_THE_GATE))
         except AdmissionRefused as refused:
-            outcomes[i] = ("refused", refused.message.interpolate())
-        except Exception as error:  # noqa: BLE001  (the test reports any other failure)
-            outcomes[i] = ("error", repr(error))
+            return ("refused", refused.message.interpolate())
+        return ("admitted", result.people_admitted_now)
 
-    threads = [threading.Thread(target=scanner, args=(i,)) for i in range(scanners)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
+    return all_at_once(scanners, scanner)
 
 
 def admitted_in_database(factory, booking_id) -> int:
-    manager = transaction.TransactionManager(explicit=True)
-    with manager:
-        db = get_tm_session(factory, manager)
-        return db.scalar(select(func.coalesce(func.sum(Admission.people), 0))
-                         .where(Admission.booking_id == booking_id))
+    return committed(factory, lambda db: db.scalar(
+        select(func.coalesce(func.sum(Admission.people), 0)).where(Admission.booking_id == booking_id)))
 
 
 @pytest.fixture

@@ -1,0 +1,37 @@
+"""Helpers for tests that race real transactions against a committed database."""
+import threading
+
+import transaction
+
+from tourism.db import get_tm_session
+
+
+def committed(factory, work):
+    """Run `work(dbsession)` in its own committed transaction; returns what it returns."""
+    manager = transaction.TransactionManager(explicit=True)
+    with manager:
+        return work(get_tm_session(factory, manager))
+
+
+def all_at_once(count: int, attempt) -> list:
+    """Run `attempt(i)` for i in 0..count-1 in threads released together.
+
+    Returns each attempt's result, or ("error", repr) for an unexpected exception, so a
+    test can show every outcome at once.
+    """
+    barrier = threading.Barrier(count)
+    outcomes: list = [None] * count
+
+    def run(i):
+        barrier.wait()
+        try:
+            outcomes[i] = attempt(i)
+        except Exception as error:  # noqa: BLE001  (reported to the test, not lost in a thread)
+            outcomes[i] = ("error", repr(error))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
