@@ -20,6 +20,10 @@ FROM_ENVIRONMENT = {
     "mail.default_sender": "TOURISM_MAIL_SENDER",
     "mail.starttls": "TOURISM_SMTP_STARTTLS",
     "tourism.base_url": "TOURISM_BASE_URL",
+    "vietqr.bank_bin": "TOURISM_VIETQR_BANK_BIN",
+    "vietqr.account": "TOURISM_VIETQR_ACCOUNT",
+    "vietqr.account_name": "TOURISM_VIETQR_ACCOUNT_NAME",
+    "vietqr.bank_name": "TOURISM_VIETQR_BANK_NAME",
     # Card payments: required only when the stripe provider is listed in
     # tourism.payment_providers (checked by tourism.payments at start-up).
     "stripe.secret_key": "TOURISM_STRIPE_SECRET_KEY",

@@ -20,6 +20,7 @@ from tourism.exceptions import DomainError
 from tourism.i18n import LOCALES, _
 from tourism.payments.refunds import refund_for_cancellation
 from tourism.payments.services import amount_paid, providers, refunds_for
+from tourism.payments.vietqr_provider import NAME as VIETQR, awaited_transfer
 from tourism.scheduling.models import ExperienceSession
 from tourism.scheduling.services import local_day_bounds
 
@@ -102,6 +103,14 @@ def _booking_or_404(request):
     return booking
 
 
+def _awaited_transfer(request, booking):
+    """How to pay the VietQR transfer the guest chose, while it is awaited."""
+    provider = providers(request.registry).get(VIETQR)
+    if provider is None or booking.status not in (BookingStatus.HELD, BookingStatus.EXPIRED):
+        return None
+    return provider.instructions(booking) if awaited_transfer(request.dbsession, booking) else None
+
+
 def _manage_page(request, booking, error=None):
     now = request.now
     experience = booking.experience
@@ -120,6 +129,7 @@ def _manage_page(request, booking, error=None):
         "providers": providers(request.registry).values(),
         "paid": paid,
         "refunds": refunds_for(request.dbsession, booking),
+        "transfer": _awaited_transfer(request, booking),
         "refund_percent": percent,
         "refund_amount": refund,
         "policy": describe_cancellation_policy(experience.cancellation_rules),

@@ -27,13 +27,10 @@ import stripe
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tourism.booking.models import BookingStatus
-from tourism.booking.services import NotEnoughSeats, confirm_booking
-from tourism.exceptions import DomainError
 from tourism.payments import refunds
-from tourism.payments.emails import send_refund_notice
+from tourism.payments.settlement import settle_received_payment
 from tourism.payments.models import Payment, PaymentStatus, Refund, RefundStatus, WebhookEvent
-from tourism.payments.services import PROVIDERS_KEY, advance_payment, amount_paid
+from tourism.payments.services import PROVIDERS_KEY, advance_payment
 
 log = logging.getLogger(__name__)
 
@@ -116,31 +113,14 @@ def payment_succeeded(dbsession, intent: dict, *, provider, now, registry) -> st
     if payment is None:
         log.warning("stripe: payment_intent.succeeded for an unknown PaymentIntent %r", intent.get("id"))
         return "ignored: unknown payment"
-    if not advance_payment(payment, PaymentStatus.SUCCEEDED, now=now):
-        return f"no change: payment already {payment.status}"
-    dbsession.flush()
-    booking = payment.booking
-    received = intent.get("amount_received", intent.get("amount"))
-    if received != payment.amount or str(intent.get("currency", "")).upper() != payment.currency:
-        log.error("stripe: %s received %s %s for payment %s of %s %s", intent.get("id"), received,
-                  intent.get("currency"), payment.id, payment.amount, payment.currency)
-        return _give_back(dbsession, payment, "amount_mismatch", provider=provider, now=now, registry=registry)
-    if booking.status == BookingStatus.CONFIRMED:
-        if amount_paid(dbsession, booking) - payment.amount >= booking.total_amount:
-            return _give_back(dbsession, payment, "duplicate_payment", provider=provider, now=now, registry=registry)
-        # Confirmed to pay at the village, then paid by card after all: the card payment counts.
-        _close_other_payments(dbsession, payment, provider=provider, now=now)
-        booking.payment_provider = PROVIDER
-        return "processed: booking was confirmed already, now paid by card"
-    try:
-        confirm_booking(dbsession, booking, now=now, registry=registry)
-    except NotEnoughSeats:
-        return _give_back(dbsession, payment, "late_payment", provider=provider, now=now, registry=registry)
-    except DomainError:  # cancelled meanwhile
-        return _give_back(dbsession, payment, "booking_cancelled", provider=provider, now=now, registry=registry)
-    booking.payment_provider = PROVIDER
-    _close_other_payments(dbsession, payment, provider=provider, now=now)
-    return "processed: booking confirmed"
+    return settle_received_payment(
+        dbsession, payment, received=intent.get("amount_received", intent.get("amount")),
+        currency=str(intent.get("currency", "")), providers=_providers(registry, provider), now=now,
+        registry=registry)
+
+
+def _providers(registry, provider) -> dict:
+    return {**registry.get(PROVIDERS_KEY, {}), provider.name: provider}
 
 
 def payment_failed(dbsession, intent: dict, *, provider, now, registry) -> str:
@@ -161,27 +141,6 @@ def payment_canceled(dbsession, intent: dict, *, provider, now, registry) -> str
     if not advance_payment(payment, PaymentStatus.CANCELLED, now=now):
         return f"no change: payment already {payment.status}"
     return "processed: payment cancelled"
-
-
-def _give_back(dbsession, payment: Payment, reason: str, *, provider, now, registry) -> str:
-    """Refund all of a payment we cannot keep, through Stripe, and tell the guest."""
-    refund = refunds.refund_payment(dbsession, payment, payment.refundable, reason=reason, now=now, provider=provider)
-    send_refund_notice(dbsession, payment.booking, refund, registry=registry, now=now)
-    if refund.status == RefundStatus.FAILED:
-        return f"refund failed: {reason}"
-    return f"refunded: {reason}"
-
-
-def _close_other_payments(dbsession, paid: Payment, *, provider, now) -> None:
-    """The booking is paid: other open attempts (due at the village, another card attempt) are closed."""
-    for other in dbsession.scalars(select(Payment).where(
-            Payment.booking_id == paid.booking_id, Payment.id != paid.id,
-            Payment.status.in_((PaymentStatus.PENDING, PaymentStatus.DUE_ON_SITE)))):
-        if other.provider == PROVIDER:
-            provider.cancel_attempt(other)
-        other.status = PaymentStatus.CANCELLED
-        other.updated_at = now
-    dbsession.flush()
 
 
 # --- refunds made or updated on Stripe's side ----------------------------------------------------------

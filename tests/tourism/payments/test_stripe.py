@@ -64,7 +64,7 @@ def test_without_stripe_js_the_page_says_so_and_offers_the_other_ways(app_at, he
     assert html.select_one("#card-unavailable").has_attr("hidden")
     assert html.select_one("#card-form").has_attr("hidden")  # shown only once Stripe.js is there
     other = html.select_one(f'form[action$="/booking/{token}/pay"]')
-    assert [i["value"] for i in other.select('input[name="provider"]')] == ["on_site"]
+    assert [i["value"] for i in other.select('input[name="provider"]')] == ["on_site", "vietqr"]
 
 
 def test_when_stripe_cannot_be_reached_the_page_offers_the_other_ways(app_at, dbsession, held, provider, monkeypatch):

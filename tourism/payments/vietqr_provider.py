@@ -1,0 +1,123 @@
+"""VietQR bank transfer: the guest scans a NAPAS QR with their banking app.
+
+The amount and the booking reference are in the QR. There is no bank callback: the money
+counts when an operator marks the transfer received, or when the bank's statement (CSV) is
+imported and a line matches the reference and the amount. A transfer that arrives after the
+hold expired follows the same rule as a late card payment (payments.settlement).
+"""
+from dataclasses import dataclass
+
+from pyramid.exceptions import ConfigurationError
+from sqlalchemy import select
+
+from tourism.booking.models import BookingStatus
+from tourism.booking.services import format_reference
+from tourism.i18n import _
+from tourism.payments import bank_statement, vietqr
+from tourism.payments.interfaces import PaymentStart, RefundResult
+from tourism.payments.models import Payment, PaymentStatus
+from tourism.payments.refunds import refund_through
+from tourism.payments.settlement import settle_received_payment
+
+NAME = "vietqr"
+REQUIRED_SETTINGS = ("vietqr.bank_bin", "vietqr.account", "vietqr.account_name", "vietqr.bank_name")
+
+
+@dataclass(frozen=True)
+class TransferInstructions:
+    payload: str  # the EMVCo string in the QR
+    qr_svg: str  # inline <svg>, no script
+    bank_name: str
+    account: str
+    account_name: str
+    amount: int
+    currency: str
+    reference: str  # what the guest writes as the transfer's purpose, if typing by hand
+
+
+class VietQRProvider:
+    name = NAME
+    label = _("Bank transfer with VietQR")
+    description = _("Scan the QR code with your banking app: the amount and the booking reference are filled in.")
+
+    def __init__(self, *, bank_bin: str, account: str, account_name: str, bank_name: str):
+        self.bank_bin, self.account, self.account_name, self.bank_name = bank_bin, account, account_name, bank_name
+        vietqr.emv_payload(bank_bin=bank_bin, account=account, amount=1000, reference="CHECK")  # fail at start-up
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> "VietQRProvider":
+        missing = [name for name in REQUIRED_SETTINGS if not (settings.get(name) or "").strip()]
+        if missing:
+            raise ConfigurationError(
+                f"VietQR transfers need {', '.join(missing)} (environment: TOURISM_VIETQR_BANK_BIN, "
+                "TOURISM_VIETQR_ACCOUNT, TOURISM_VIETQR_ACCOUNT_NAME, TOURISM_VIETQR_BANK_NAME), or remove "
+                "tourism.payments.vietqr_provider.VietQRProvider from tourism.payment_providers.")
+        try:
+            return cls(**{name.split(".", 1)[1]: settings[name].strip() for name in REQUIRED_SETTINGS})
+        except ValueError as error:
+            raise ConfigurationError(f"VietQR settings: {error}") from error
+
+    def start_payment(self, dbsession, booking, *, now, request) -> PaymentStart:
+        """Record a transfer awaited for the booking's total (once) and show how to pay it."""
+        pending_payment(dbsession, booking, now=now)
+        return PaymentStart(instructions={"vietqr": self.instructions(booking)})
+
+    def instructions(self, booking) -> TransferInstructions:
+        payload = vietqr.emv_payload(bank_bin=self.bank_bin, account=self.account, amount=booking.total_amount,
+                                     reference=booking.reference)
+        return TransferInstructions(payload, vietqr.qr_svg(payload, title="VietQR"), self.bank_name, self.account,
+                                    self.account_name, booking.total_amount, booking.currency,
+                                    format_reference(booking.reference))
+
+    def handle_notification(self, dbsession, request, *, now) -> None:
+        raise NotImplementedError("banks send no notifications: mark transfers received or import the statement")
+
+    def refund(self, dbsession, booking, amount: int, *, now) -> RefundResult:
+        """Recorded for the operator to transfer back."""
+        return refund_through(self, dbsession, booking, amount, now=now)
+
+
+def pending_payment(dbsession, booking, *, now) -> Payment:
+    payment = dbsession.scalar(select(Payment).where(
+        Payment.booking_id == booking.id, Payment.provider == NAME, Payment.status == PaymentStatus.PENDING))
+    if payment is None:
+        payment = Payment(booking_id=booking.id, provider=NAME, amount=booking.total_amount,
+                          currency=booking.currency, status=PaymentStatus.PENDING, updated_at=now)
+        dbsession.add(payment)
+        dbsession.flush()
+    return payment
+
+
+def awaited_transfer(dbsession, booking) -> Payment | None:
+    """The transfer still awaited for this booking, if any (the manage page shows its QR)."""
+    return dbsession.scalar(select(Payment).where(
+        Payment.booking_id == booking.id, Payment.provider == NAME, Payment.status == PaymentStatus.PENDING))
+
+
+def mark_received(dbsession, payment: Payment, *, providers: dict, now, registry) -> str:
+    """An operator saw the transfer on the account: the booking is confirmed (or the money given back)."""
+    return settle_received_payment(dbsession, payment, received=payment.amount, currency=payment.currency,
+                                   providers=providers, now=now, registry=registry)
+
+
+def import_statement(dbsession, data: bytes | str, *, providers: dict, now, registry):
+    """Match a bank statement against awaited transfers and settle the lines that match.
+
+    Returns (report, outcomes): the MatchReport (mismatched amounts, unmatched lines and
+    duplicates are listed there and change nothing) and, per matched reference, what
+    settling did. Raises ValueError with a message for a file that is not a statement.
+    """
+    lines = bank_statement.parse_statement(data)
+    awaited = {p.booking.reference: p for p in dbsession.scalars(select(Payment).where(
+        Payment.provider == NAME, Payment.status == PaymentStatus.PENDING))}
+    open_bookings = [bank_statement.OpenBooking(reference, payment.amount, payment.booking_id)
+                     for reference, payment in awaited.items()
+                     if payment.booking.status in (BookingStatus.HELD, BookingStatus.EXPIRED, BookingStatus.CONFIRMED)]
+    report = bank_statement.match_statement(lines, open_bookings)
+    outcomes = {}
+    for match in report.matched:
+        payment = awaited[match.booking.reference]
+        outcomes[match.booking.reference] = settle_received_payment(
+            dbsession, payment, received=match.line.amount, currency=payment.currency, providers=providers,
+            now=now, registry=registry)
+    return report, outcomes
