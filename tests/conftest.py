@@ -137,3 +137,10 @@ def smtp_server():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def app_at(testapp, request):
+    """The app with its clock (`request.now`) at the test module's NOW."""
+    testapp.extra_environ["tourism.now"] = request.module.NOW
+    return testapp

@@ -15,7 +15,8 @@ def test_entries_expire_after_their_time():
 
 
 def test_zero_seconds_means_no_cache_and_size_is_bounded():
-    assert TTLCache(0).get_or_set("k", lambda: object()) is not TTLCache(0).get_or_set("k", lambda: object())
+    uncached = TTLCache(0)
+    assert uncached.get_or_set("k", object) is not uncached.get_or_set("k", object)
     cache = TTLCache(60, max_entries=3)
     for i in range(10):
         cache.get_or_set(i, lambda i=i: i)

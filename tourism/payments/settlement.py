@@ -7,8 +7,6 @@ expired hold if they are free); otherwise it is refunded and the guest is told.
 """
 import logging
 
-from sqlalchemy import select
-
 from tourism.booking.models import BookingStatus
 from tourism.booking.services import NotEnoughSeats, confirm_booking
 from tourism.exceptions import DomainError
@@ -38,7 +36,7 @@ def settle_received_payment(dbsession, payment: Payment, *, received: int, curre
         if amount_paid(dbsession, booking) - payment.amount >= booking.total_amount:
             return give_back(dbsession, payment, "duplicate_payment", providers=providers, now=now, registry=registry)
         # Confirmed to pay at the village, then paid online after all: this payment counts.
-        close_other_payments(dbsession, payment, providers=providers, now=now)
+        refunds.close_open_payments(dbsession, booking, now=now, providers=providers)
         booking.payment_provider = payment.provider
         return "processed: booking was confirmed already, now paid"
     try:
@@ -48,7 +46,7 @@ def settle_received_payment(dbsession, payment: Payment, *, received: int, curre
     except DomainError:  # cancelled meanwhile
         return give_back(dbsession, payment, "booking_cancelled", providers=providers, now=now, registry=registry)
     booking.payment_provider = payment.provider
-    close_other_payments(dbsession, payment, providers=providers, now=now)
+    refunds.close_open_payments(dbsession, booking, now=now, providers=providers)
     return "processed: booking confirmed"
 
 
@@ -60,16 +58,3 @@ def give_back(dbsession, payment: Payment, reason: str, *, providers: dict, now,
     if refund.status == RefundStatus.FAILED:
         return f"refund failed: {reason}"
     return f"refunded: {reason}"
-
-
-def close_other_payments(dbsession, paid: Payment, *, providers: dict, now) -> None:
-    """The booking is paid: other open attempts (due at the village, another card attempt) are closed."""
-    for other in dbsession.scalars(select(Payment).where(
-            Payment.booking_id == paid.booking_id, Payment.id != paid.id,
-            Payment.status.in_((PaymentStatus.PENDING, PaymentStatus.DUE_ON_SITE)))):
-        cancel_attempt = getattr(providers.get(other.provider), "cancel_attempt", None)
-        if cancel_attempt is not None:
-            cancel_attempt(other)
-        other.status = PaymentStatus.CANCELLED
-        other.updated_at = now
-    dbsession.flush()

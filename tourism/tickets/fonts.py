@@ -22,7 +22,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 FONT_DIRS_SETTING = "tourism.font_dirs"
-REGISTRY_KEY = "tourism.tickets.fonts"
 # Where Debian puts them, then the usual places for fonts installed by hand.
 DEFAULT_FONT_DIRS = (
     "/usr/share/fonts/truetype/dejavu",

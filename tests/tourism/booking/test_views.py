@@ -17,12 +17,6 @@ NOW = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def app_at(testapp):
-    testapp.extra_environ["tourism.now"] = NOW
-    return testapp
-
-
-@pytest.fixture
 def workshop(dbsession):
     village = make_village(dbsession, slug="luong", province="Tỉnh Lường")
     experience = make_experience(dbsession, village, "luong-gom", max_party=6,

@@ -153,8 +153,8 @@ def committed(registry, work):
 
 
 @pytest.fixture
-def app_at(stripe_testapp):
-    """The app with its clock at NOW."""
+def card_app_at(stripe_testapp):
+    """The app with card payments (localstripe), its clock at NOW."""
     stripe_testapp.extra_environ["tourism.now"] = NOW
     return stripe_testapp
 

@@ -16,14 +16,14 @@ STARTS = NOW + timedelta(days=5)  # the sessions `held` makes
 
 
 @pytest.fixture
-def paid(app_at, dbsession, held, stripe_client, webhook_secret):
+def paid(card_app_at, dbsession, held, stripe_client, webhook_secret):
     """paid() → (booking, token, payment): a booking paid by card (600,000 ₫) and confirmed by its webhook."""
     def make(**hold_args):
         booking, token = held(**hold_args)
-        choose_card(app_at, token).follow()
+        choose_card(card_app_at, token).follow()
         payment = card_payment(dbsession, booking)
         pay(stripe_client, payment.provider_reference)
-        deliver(app_at, stripe_events(stripe_client, payment.provider_reference, "payment_intent.succeeded")[0],
+        deliver(card_app_at, stripe_events(stripe_client, payment.provider_reference, "payment_intent.succeeded")[0],
                 webhook_secret)
         assert booking.status == BookingStatus.CONFIRMED
         return booking, token, payment
@@ -31,9 +31,9 @@ def paid(app_at, dbsession, held, stripe_client, webhook_secret):
     return make
 
 
-def cancel(app_at, token, at):
-    app_at.extra_environ["tourism.now"] = at
-    manage = app_at.get(f"/booking/{token}", {"lang": "en"})
+def cancel(card_app_at, token, at):
+    card_app_at.extra_environ["tourism.now"] = at
+    manage = card_app_at.get(f"/booking/{token}", {"lang": "en"})
     form = [f for f in manage.forms.values() if f.action.endswith("/cancel")][0]
     return form.submit(status=303).follow()
 
@@ -46,10 +46,10 @@ def refunds_at_stripe(stripe_client, payment):
     (72, 100, PaymentStatus.REFUNDED),            # at least 48 hours before: everything back
     (30, 50, PaymentStatus.PARTIALLY_REFUNDED),   # 24 to 48 hours: half
 ])
-def test_cancelling_a_card_booking_refunds_by_the_policy_through_stripe(app_at, dbsession, paid, stripe_client,
+def test_cancelling_a_card_booking_refunds_by_the_policy_through_stripe(card_app_at, dbsession, paid, stripe_client,
                                                                          hours_before, percent, status):
     booking, token, payment = paid()
-    manage = cancel(app_at, token, STARTS - timedelta(hours=hours_before))
+    manage = cancel(card_app_at, token, STARTS - timedelta(hours=hours_before))
     expected = 600_000 * percent // 100
     assert booking.status == BookingStatus.CANCELLED
     (refund,) = payment.refunds
@@ -64,15 +64,15 @@ def test_cancelling_a_card_booking_refunds_by_the_policy_through_stripe(app_at, 
     assert booking.session.seats_booked == 0
 
 
-def test_cancelling_late_refunds_nothing(app_at, dbsession, paid, stripe_client):
+def test_cancelling_late_refunds_nothing(card_app_at, dbsession, paid, stripe_client):
     booking, token, payment = paid()
-    cancel(app_at, token, STARTS - timedelta(hours=10))
+    cancel(card_app_at, token, STARTS - timedelta(hours=10))
     assert booking.status == BookingStatus.CANCELLED
     assert payment.refunds == [] and refunds_at_stripe(stripe_client, payment) == []
     assert payment.status == PaymentStatus.SUCCEEDED
 
 
-def test_a_refund_larger_than_what_was_paid_is_refused_and_changes_nothing(app_at, dbsession, paid, provider,
+def test_a_refund_larger_than_what_was_paid_is_refused_and_changes_nothing(card_app_at, dbsession, paid, provider,
                                                                            stripe_client):
     booking, _token, payment = paid(locale="en")
     with pytest.raises(RefundRefused) as refused:
@@ -92,12 +92,12 @@ def test_a_refund_larger_than_what_was_paid_is_refused_and_changes_nothing(app_a
         refund_booking(dbsession, booking, 1, reason="operator", now=NOW, providers={"stripe": provider})
 
 
-def test_a_failed_refund_is_kept_and_shown_and_the_cancellation_stands(app_at, dbsession, paid, stripe_client):
+def test_a_failed_refund_is_kept_and_shown_and_the_cancellation_stands(card_app_at, dbsession, paid, stripe_client):
     booking, token, payment = paid()
     # Stripe refuses the refund (here: it no longer knows the payment).
     payment.provider_reference = "pi_unknownToStripe"
     dbsession.flush()
-    manage = cancel(app_at, token, STARTS - timedelta(hours=72))
+    manage = cancel(card_app_at, token, STARTS - timedelta(hours=72))
     assert booking.status == BookingStatus.CANCELLED
     (refund,) = payment.refunds
     assert refund.status == RefundStatus.FAILED and refund.amount == 600_000 and refund.failure_reason
@@ -106,31 +106,31 @@ def test_a_failed_refund_is_kept_and_shown_and_the_cancellation_stands(app_at, d
     assert "could not be sent automatically" in manage.text
 
 
-def test_a_refund_that_fails_later_at_stripe_is_shown(app_at, dbsession, paid, webhook_secret):
+def test_a_refund_that_fails_later_at_stripe_is_shown(card_app_at, dbsession, paid, webhook_secret):
     booking, token, payment = paid()
-    cancel(app_at, token, STARTS - timedelta(hours=72))
+    cancel(card_app_at, token, STARTS - timedelta(hours=72))
     (refund,) = payment.refunds
     failed = {"id": refund.provider_reference, "object": "refund", "amount": refund.amount, "status": "failed",
               "failure_reason": "expired_or_canceled_card", "payment_intent": payment.provider_reference}
-    deliver(app_at, event("refund.failed", failed), webhook_secret)
+    deliver(card_app_at, event("refund.failed", failed), webhook_secret)
     assert refund.status == RefundStatus.FAILED and refund.failure_reason == "expired_or_canceled_card"
     assert payment.refunded_amount == 0 and payment.status == PaymentStatus.SUCCEEDED
     # A "succeeded" update delivered after the failure changes nothing.
-    deliver(app_at, event("refund.updated", dict(failed, status="succeeded")), webhook_secret)
+    deliver(card_app_at, event("refund.updated", dict(failed, status="succeeded")), webhook_secret)
     assert refund.status == RefundStatus.FAILED
     assert failed_refunds(dbsession)[-1] == refund
-    assert "could not be sent automatically" in app_at.get(f"/booking/{token}", {"lang": "en"}).text
+    assert "could not be sent automatically" in card_app_at.get(f"/booking/{token}", {"lang": "en"}).text
 
 
-def test_money_taken_at_the_village_is_recorded_for_the_operator_to_pay_back(app_at, dbsession, held):
+def test_money_taken_at_the_village_is_recorded_for_the_operator_to_pay_back(card_app_at, dbsession, held):
     booking, token = held()
-    form = app_at.get(f"/booking/{token}", {"lang": "en"}).forms[0]
+    form = card_app_at.get(f"/booking/{token}", {"lang": "en"}).forms[0]
     form["provider"] = "on_site"
     form.submit(status=303)
     payment = dbsession.scalar(select(Payment).where(Payment.booking_id == booking.id))
     payment.status = PaymentStatus.SUCCEEDED  # the village took the cash on arrival… then plans changed
     dbsession.flush()
-    manage = cancel(app_at, token, STARTS - timedelta(hours=30))
+    manage = cancel(card_app_at, token, STARTS - timedelta(hours=30))
     (refund,) = payment.refunds
     assert (refund.amount, refund.status, refund.provider_reference) == (300_000, RefundStatus.PENDING, None)
     assert manual_refunds_due(dbsession, booking_ids=[booking.id]) == [refund]
@@ -140,15 +140,15 @@ def test_money_taken_at_the_village_is_recorded_for_the_operator_to_pay_back(app
     assert payment.status == PaymentStatus.PARTIALLY_REFUNDED
 
 
-def test_cancelling_before_paying_closes_the_open_attempts(app_at, dbsession, held, stripe_client):
+def test_cancelling_before_paying_closes_the_open_attempts(card_app_at, dbsession, held, stripe_client):
     booking, token = held()
-    choose_card(app_at, token)
+    choose_card(card_app_at, token)
     payment = card_payment(dbsession, booking)
-    app_at.post(f"/booking/{token}/cancel", {"csrf_token": _csrf(app_at, token)}, status=303)
+    card_app_at.post(f"/booking/{token}/cancel", {"csrf_token": _csrf(card_app_at, token)}, status=303)
     assert booking.status == BookingStatus.CANCELLED and payment.status == PaymentStatus.CANCELLED
     assert stripe_client.v1.payment_intents.retrieve(payment.provider_reference).status == "canceled"
     assert dbsession.scalar(select(func.count()).select_from(Refund)) == 0
 
 
-def _csrf(app_at, token):
-    return app_at.get(f"/booking/{token}").forms[0]["csrf_token"].value
+def _csrf(card_app_at, token):
+    return card_app_at.get(f"/booking/{token}").forms[0]["csrf_token"].value

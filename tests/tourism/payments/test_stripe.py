@@ -19,9 +19,9 @@ def page(response):
     return BeautifulSoup(response.text, "html.parser")
 
 
-def test_paying_by_card_creates_a_payment_intent_in_whole_dong(app_at, dbsession, held, stripe_client):
+def test_paying_by_card_creates_a_payment_intent_in_whole_dong(card_app_at, dbsession, held, stripe_client):
     booking, token = held()
-    response = choose_card(app_at, token, "ko").maybe_follow()
+    response = choose_card(card_app_at, token, "ko").maybe_follow()
     (payment,) = dbsession.scalars(select(Payment).where(Payment.booking_id == booking.id)).all()
     assert payment.provider == "stripe" and payment.status == PaymentStatus.PENDING and payment.attempt == 1
     intent = stripe_client.v1.payment_intents.retrieve(payment.provider_reference)
@@ -42,9 +42,9 @@ def test_paying_by_card_creates_a_payment_intent_in_whole_dong(app_at, dbsession
     assert booking.status == BookingStatus.HELD
 
 
-def test_the_card_page_allows_stripe_and_nothing_inline(app_at, held):
+def test_the_card_page_allows_stripe_and_nothing_inline(card_app_at, held):
     _booking, token = held()
-    response = choose_card(app_at, token).follow()
+    response = choose_card(card_app_at, token).follow()
     csp = response.headers["Content-Security-Policy"]
     for directive, source in CSP_SOURCES:
         assert source in csp.split(f"{directive} ", 1)[1].split(";")[0]
@@ -55,9 +55,9 @@ def test_the_card_page_allows_stripe_and_nothing_inline(app_at, held):
         assert script.get("src", "").startswith("http://example.com/static/")  # Stripe.js is loaded by ours
 
 
-def test_without_stripe_js_the_page_says_so_and_offers_the_other_ways(app_at, held):
+def test_without_stripe_js_the_page_says_so_and_offers_the_other_ways(card_app_at, held):
     _booking, token = held()
-    html = page(choose_card(app_at, token).follow())
+    html = page(choose_card(card_app_at, token).follow())
     # No JavaScript: <noscript> explains; JavaScript but Stripe.js blocked: the script reveals #card-unavailable.
     assert "needs JavaScript" in html.find("noscript").get_text()
     assert "unavailable" in html.select_one("#card-unavailable").get_text()
@@ -67,9 +67,9 @@ def test_without_stripe_js_the_page_says_so_and_offers_the_other_ways(app_at, he
     assert [i["value"] for i in other.select('input[name="provider"]')] == ["on_site", "vietqr"]
 
 
-def test_when_stripe_cannot_be_reached_the_page_offers_the_other_ways(app_at, dbsession, held, provider, monkeypatch):
+def test_when_stripe_cannot_be_reached_the_page_offers_the_other_ways(card_app_at, dbsession, held, provider, monkeypatch):
     booking, token = held()
-    card_page = choose_card(app_at, token)
+    card_page = choose_card(card_app_at, token)
     import stripe
 
     def unreachable(*args, **kwargs):
@@ -85,15 +85,15 @@ def test_when_stripe_cannot_be_reached_the_page_offers_the_other_ways(app_at, db
     assert booking.status == BookingStatus.CONFIRMED and booking.payment_provider == "on_site"
 
 
-def test_the_open_attempt_is_reused_and_a_failed_one_is_not(app_at, dbsession, held, stripe_client):
+def test_the_open_attempt_is_reused_and_a_failed_one_is_not(card_app_at, dbsession, held, stripe_client):
     booking, token = held()
-    choose_card(app_at, token)
-    choose_card(app_at, token)  # the guest came back to the manage page and chose card again
+    choose_card(card_app_at, token)
+    choose_card(card_app_at, token)  # the guest came back to the manage page and chose card again
     (first,) = dbsession.scalars(select(Payment).where(Payment.booking_id == booking.id)).all()
     assert pay(stripe_client, first.provider_reference, "4000000000000002") == "requires_payment_method"
     first.status = PaymentStatus.FAILED  # as the payment_failed webhook does (see test_webhooks)
     dbsession.flush()
-    choose_card(app_at, token)
+    choose_card(card_app_at, token)
     second = dbsession.scalars(select(Payment).where(Payment.booking_id == booking.id).order_by(Payment.id)).all()[-1]
     assert second.attempt == 2 and second.provider_reference != first.provider_reference
     assert stripe_client.v1.payment_intents.retrieve(second.provider_reference).metadata["attempt"] == "2"
@@ -103,9 +103,9 @@ def test_the_open_attempt_is_reused_and_a_failed_one_is_not(app_at, dbsession, h
     (5_000, "Card payment is possible for totals from"),
     (MAX_AMOUNT, "Card payment is possible for totals from"),
 ])
-def test_amounts_outside_stripes_limits_are_refused_clearly(app_at, dbsession, held, price, message):
+def test_amounts_outside_stripes_limits_are_refused_clearly(card_app_at, dbsession, held, price, message):
     booking, token = held(adults=2, price=price)
-    response = choose_card(app_at, token)
+    response = choose_card(card_app_at, token)
     assert response.status_int == 400
     alert = page(response).select_one('[role="alert"]').get_text()
     assert message in alert and "₫" in alert
@@ -113,33 +113,33 @@ def test_amounts_outside_stripes_limits_are_refused_clearly(app_at, dbsession, h
     assert booking.status == BookingStatus.HELD
 
 
-def test_an_expired_hold_cannot_be_paid_by_card(app_at, dbsession, held):
+def test_an_expired_hold_cannot_be_paid_by_card(card_app_at, dbsession, held):
     booking, token = held()
-    app_at.extra_environ["tourism.now"] = NOW + timedelta(minutes=16)
-    manage = app_at.get(f"/booking/{token}", {"lang": "en"})
+    card_app_at.extra_environ["tourism.now"] = NOW + timedelta(minutes=16)
+    manage = card_app_at.get(f"/booking/{token}", {"lang": "en"})
     assert "expired" in manage.text
-    app_at.get(f"/booking/{token}/card", status=303)
+    card_app_at.get(f"/booking/{token}/card", status=303)
     assert dbsession.scalars(select(Payment).where(Payment.booking_id == booking.id)).all() == []
 
 
-def test_the_return_page_never_confirms(app_at, dbsession, held, stripe_client):
+def test_the_return_page_never_confirms(card_app_at, dbsession, held, stripe_client):
     booking, token = held()
-    choose_card(app_at, token)
+    choose_card(card_app_at, token)
     payment = dbsession.scalar(select(Payment).where(Payment.booking_id == booking.id))
     assert pay(stripe_client, payment.provider_reference) == "succeeded"
     # Stripe sends the browser back with these parameters; anyone could forge them.
-    response = app_at.get(f"/booking/{token}/card/return",
+    response = card_app_at.get(f"/booking/{token}/card/return",
                           {"payment_intent": payment.provider_reference, "redirect_status": "succeeded", "lang": "en"})
     assert "waiting for your bank" in response.text
     assert page(response).select_one('meta[http-equiv="refresh"]') is not None
     assert booking.status == BookingStatus.HELD and payment.status == PaymentStatus.PENDING
     # Back on the card page: the intent is paid, so the guest is sent to the waiting page.
-    assert app_at.get(f"/booking/{token}/card").location.endswith("/card/return")
+    assert card_app_at.get(f"/booking/{token}/card").location.endswith("/card/return")
 
 
-def test_unknown_links_are_not_found(app_at):
-    app_at.get("/booking/not-a-token/card", status=404)
-    app_at.get("/booking/not-a-token/card/return", status=404)
+def test_unknown_links_are_not_found(card_app_at):
+    card_app_at.get("/booking/not-a-token/card", status=404)
+    card_app_at.get("/booking/not-a-token/card/return", status=404)
 
 
 def test_stripe_settings_are_required_and_named(app_settings):

@@ -23,12 +23,6 @@ def session(dbsession):
     return make_session(dbsession, experience, NOW + timedelta(days=2), capacity=4)
 
 
-@pytest.fixture
-def app_at(testapp):
-    testapp.extra_environ["tourism.now"] = NOW
-    return testapp
-
-
 def hold(dbsession, session, seats=2, now=NOW):
     return booking_services.create_hold(dbsession, session=session, party={"adult": seats},
                                         contact=contact(email="chuyen@example.vn"), now=now)

@@ -29,26 +29,26 @@ def emails_to(dbsession, address):
 
 
 @pytest.fixture
-def started(app_at, dbsession, held):
+def started(card_app_at, dbsession, held):
     """start(…) → (booking, token, payment): a held booking whose guest chose to pay by card."""
     def start(**hold_args):
         booking, token = held(**hold_args)
-        choose_card(app_at, token).follow()
+        choose_card(card_app_at, token).follow()
         return booking, token, card_payment(dbsession, booking)
 
     return start
 
 
-def test_a_paid_booking_is_confirmed_by_the_webhook_not_by_the_return(app_at, dbsession, started, stripe_client,
+def test_a_paid_booking_is_confirmed_by_the_webhook_not_by_the_return(card_app_at, dbsession, started, stripe_client,
                                                                       webhook_secret):
     booking, token, payment = started()
     assert pay(stripe_client, payment.provider_reference) == "succeeded"
-    waiting = app_at.get(f"/booking/{token}/card/return", {"redirect_status": "succeeded", "lang": "en"})
+    waiting = card_app_at.get(f"/booking/{token}/card/return", {"redirect_status": "succeeded", "lang": "en"})
     assert "waiting for your bank" in waiting.text and booking.status == BookingStatus.HELD
     assert emails_to(dbsession, "card@example.com") == []
 
     (succeeded,) = stripe_events(stripe_client, payment.provider_reference, "payment_intent.succeeded")
-    assert deliver(app_at, succeeded, webhook_secret).json == {"received": True, "duplicate": False}
+    assert deliver(card_app_at, succeeded, webhook_secret).json == {"received": True, "duplicate": False}
 
     assert booking.status == BookingStatus.CONFIRMED and booking.payment_provider == "stripe"
     assert payment.status == PaymentStatus.SUCCEEDED and amount_paid(dbsession, booking) == 600_000
@@ -57,36 +57,36 @@ def test_a_paid_booking_is_confirmed_by_the_webhook_not_by_the_return(app_at, db
     (row,) = inbox(dbsession)
     assert (row.provider, row.event_id, row.outcome) == ("stripe", succeeded["id"], "processed: booking confirmed")
     # Now the return page and the card page both lead to the confirmed booking.
-    assert app_at.get(f"/booking/{token}/card/return").location.endswith(f"/booking/{token}")
-    manage = app_at.get(f"/booking/{token}", {"lang": "en"})
+    assert card_app_at.get(f"/booking/{token}/card/return").location.endswith(f"/booking/{token}")
+    manage = card_app_at.get(f"/booking/{token}", {"lang": "en"})
     assert "Your booking is confirmed." in manage.text and "Paid by card" in manage.text
 
 
-def test_a_declined_card_fails_the_attempt_and_the_guest_can_try_again(app_at, dbsession, started, stripe_client,
+def test_a_declined_card_fails_the_attempt_and_the_guest_can_try_again(card_app_at, dbsession, started, stripe_client,
                                                                        webhook_secret):
     booking, token, payment = started()
     assert pay(stripe_client, payment.provider_reference, "4000000000000002") == "requires_payment_method"
     (failed,) = stripe_events(stripe_client, payment.provider_reference, "payment_intent.payment_failed")
-    deliver(app_at, failed, webhook_secret)
+    deliver(card_app_at, failed, webhook_secret)
     assert payment.status == PaymentStatus.FAILED and payment.failure_reason == "Your card was declined."
     assert booking.status == BookingStatus.HELD
-    assert "did not go through" in app_at.get(f"/booking/{token}/card/return", {"lang": "en"}).text
+    assert "did not go through" in card_app_at.get(f"/booking/{token}/card/return", {"lang": "en"}).text
     # A new attempt, a new PaymentIntent; this time the card is good.
-    choose_card(app_at, token).follow()
+    choose_card(card_app_at, token).follow()
     retry = card_payment(dbsession, booking)
     assert retry.attempt == 2 and retry.provider_reference != payment.provider_reference
     assert pay(stripe_client, retry.provider_reference) == "succeeded"
     (succeeded,) = stripe_events(stripe_client, retry.provider_reference, "payment_intent.succeeded")
-    deliver(app_at, succeeded, webhook_secret)
+    deliver(card_app_at, succeeded, webhook_secret)
     assert booking.status == BookingStatus.CONFIRMED and payment.status == PaymentStatus.FAILED
 
 
-def test_a_repeated_webhook_changes_nothing(app_at, dbsession, started, stripe_client, webhook_secret):
+def test_a_repeated_webhook_changes_nothing(card_app_at, dbsession, started, stripe_client, webhook_secret):
     booking, _token, payment = started()
     pay(stripe_client, payment.provider_reference)
     (succeeded,) = stripe_events(stripe_client, payment.provider_reference, "payment_intent.succeeded")
-    deliver(app_at, succeeded, webhook_secret)
-    again = deliver(app_at, succeeded, webhook_secret)
+    deliver(card_app_at, succeeded, webhook_secret)
+    again = deliver(card_app_at, succeeded, webhook_secret)
     assert again.json == {"received": True, "duplicate": True}
     assert len(inbox(dbsession)) == 1 and len(emails_to(dbsession, "card@example.com")) == 1
     dbsession.refresh(booking.session)
@@ -94,7 +94,7 @@ def test_a_repeated_webhook_changes_nothing(app_at, dbsession, started, stripe_c
 
 
 @pytest.mark.parametrize("order", [("succeeded", "failed"), ("failed", "succeeded")])
-def test_out_of_order_events_cannot_undo_a_payment(app_at, dbsession, started, stripe_client, webhook_secret, order):
+def test_out_of_order_events_cannot_undo_a_payment(card_app_at, dbsession, started, stripe_client, webhook_secret, order):
     """The guest's first card is declined, the second (on the same PaymentIntent, as the
     Payment Element allows) accepted; Stripe may deliver the two events in either order.
 
@@ -107,7 +107,7 @@ def test_out_of_order_events_cannot_undo_a_payment(app_at, dbsession, started, s
                     last_payment_error={"code": "card_declined", "message": "Your card was declined."})
     events = {"succeeded": succeeded, "failed": event("payment_intent.payment_failed", declined)}
     for kind in order:
-        deliver(app_at, events[kind], webhook_secret)
+        deliver(card_app_at, events[kind], webhook_secret)
     assert payment.status == PaymentStatus.SUCCEEDED and payment.failure_reason is None
     assert booking.status == BookingStatus.CONFIRMED
     outcomes = [row.outcome for row in inbox(dbsession)]
@@ -117,16 +117,16 @@ def test_out_of_order_events_cannot_undo_a_payment(app_at, dbsession, started, s
         assert outcomes == ["processed: payment failed", "processed: booking confirmed"]
 
 
-def test_a_late_payment_retakes_free_seats(app_at, dbsession, started, stripe_client, webhook_secret):
+def test_a_late_payment_retakes_free_seats(card_app_at, dbsession, started, stripe_client, webhook_secret):
     booking, _token, payment = started()
     pay(stripe_client, payment.provider_reference)
     later = NOW + timedelta(minutes=40)  # the 15-minute hold is long gone
     booking_services.release_expired_holds(dbsession, now=later)  # the worker's pass
     dbsession.refresh(booking)
     assert booking.status == BookingStatus.EXPIRED
-    app_at.extra_environ["tourism.now"] = later
+    card_app_at.extra_environ["tourism.now"] = later
     (succeeded,) = stripe_events(stripe_client, payment.provider_reference, "payment_intent.succeeded")
-    deliver(app_at, succeeded, webhook_secret)
+    deliver(card_app_at, succeeded, webhook_secret)
     assert booking.status == BookingStatus.CONFIRMED and payment.status == PaymentStatus.SUCCEEDED
     dbsession.refresh(booking.session)
     assert booking.session.seats_booked == 2 and booking.session.seats_held == 0
@@ -134,14 +134,14 @@ def test_a_late_payment_retakes_free_seats(app_at, dbsession, started, stripe_cl
 
 
 def test_a_late_payment_for_seats_taken_meanwhile_is_refunded_and_the_guest_told(
-        app_at, dbsession, started, held, stripe_client, webhook_secret):
+        card_app_at, dbsession, started, held, stripe_client, webhook_secret):
     booking, _token, payment = started(capacity=2, locale="ko", email="minjun@example.kr")
     pay(stripe_client, payment.provider_reference)
     later = NOW + timedelta(minutes=20)
     other, _ = held(session=booking.session, email="other@example.com", now=later)  # takes the freed seats
-    app_at.extra_environ["tourism.now"] = later + timedelta(minutes=1)
+    card_app_at.extra_environ["tourism.now"] = later + timedelta(minutes=1)
     (succeeded,) = stripe_events(stripe_client, payment.provider_reference, "payment_intent.succeeded")
-    deliver(app_at, succeeded, webhook_secret)
+    deliver(card_app_at, succeeded, webhook_secret)
 
     assert booking.status == BookingStatus.EXPIRED and other.status == BookingStatus.HELD
     assert payment.status == PaymentStatus.REFUNDED and payment.refunded_amount == 600_000
@@ -157,19 +157,19 @@ def test_a_late_payment_for_seats_taken_meanwhile_is_refunded_and_the_guest_told
     assert booking.session.seats_booked == 0 and booking.session.seats_held == 2  # the other guest's hold
 
 
-def test_a_payment_for_a_cancelled_booking_is_refunded(app_at, dbsession, started, stripe_client, webhook_secret):
+def test_a_payment_for_a_cancelled_booking_is_refunded(card_app_at, dbsession, started, stripe_client, webhook_secret):
     booking, token, payment = started()
     pay(stripe_client, payment.provider_reference)  # paid in one tab…
     booking_services.cancel_booking(dbsession, booking, now=NOW)  # …cancelled in another, before the event
     (succeeded,) = stripe_events(stripe_client, payment.provider_reference, "payment_intent.succeeded")
-    deliver(app_at, succeeded, webhook_secret)
+    deliver(card_app_at, succeeded, webhook_secret)
     assert booking.status == BookingStatus.CANCELLED and payment.status == PaymentStatus.REFUNDED
     assert payment.refunds[0].reason == "booking_cancelled"
-    assert "refunded to your card" in app_at.get(f"/booking/{token}", {"lang": "en"}).text
+    assert "refunded to your card" in card_app_at.get(f"/booking/{token}", {"lang": "en"}).text
 
 
 @pytest.mark.parametrize("forgery", ["wrong secret", "tampered body", "no signature", "stale", "not json"])
-def test_a_forged_webhook_is_refused_and_changes_nothing(app_at, dbsession, started, stripe_client, webhook_secret,
+def test_a_forged_webhook_is_refused_and_changes_nothing(card_app_at, dbsession, started, stripe_client, webhook_secret,
                                                          forgery):
     booking, _token, payment = started()
     pay(stripe_client, payment.provider_reference)
@@ -185,12 +185,12 @@ def test_a_forged_webhook_is_refused_and_changes_nothing(app_at, dbsession, star
         body, headers = signed(succeeded, webhook_secret, timestamp=int(time.time()) - 3600)
     elif forgery == "not json":
         body, headers = signed("not json {", webhook_secret)
-    response = app_at.post("/payments/stripe/webhook", body, headers=headers, status=400)
+    response = card_app_at.post("/payments/stripe/webhook", body, headers=headers, status=400)
     assert "invalid" in response.json["error"]
     assert inbox(dbsession) == [] and booking.status == BookingStatus.HELD and payment.status == PaymentStatus.PENDING
 
 
-def test_an_event_for_an_unknown_payment_is_acknowledged_and_changes_nothing(app_at, dbsession, started,
+def test_an_event_for_an_unknown_payment_is_acknowledged_and_changes_nothing(card_app_at, dbsession, started,
                                                                             stripe_client, webhook_secret):
     """200, not 4xx: the event is genuine (signed) but not ours (another integration on the
     same Stripe account, or a booking id that does not exist); an error answer would only
@@ -200,24 +200,24 @@ def test_an_event_for_an_unknown_payment_is_acknowledged_and_changes_nothing(app
         "amount": 600_000, "currency": "vnd", "metadata": {"booking_id": "999999999", "booking_reference": "NOPE2345"}})
     pay(stripe_client, foreign.id)
     (succeeded,) = stripe_events(stripe_client, foreign.id, "payment_intent.succeeded")
-    deliver(app_at, succeeded, webhook_secret)
+    deliver(card_app_at, succeeded, webhook_secret)
     (row,) = inbox(dbsession)
     assert row.outcome == "ignored: unknown payment"
     assert booking.status == BookingStatus.HELD and payment.status == PaymentStatus.PENDING
     assert dbsession.scalar(select(func.count()).select_from(Refund)) == 0
     assert stripe_client.v1.refunds.list(params={"payment_intent": foreign.id}).data == []
     # An event type we do not handle is acknowledged the same way.
-    deliver(app_at, event("customer.created", {"id": "cus_x", "object": "customer"}), webhook_secret)
+    deliver(card_app_at, event("customer.created", {"id": "cus_x", "object": "customer"}), webhook_secret)
     assert inbox(dbsession)[-1].outcome == "ignored: event type"
 
 
-def test_a_refund_made_in_stripes_dashboard_is_recorded_once(app_at, dbsession, started, stripe_client,
+def test_a_refund_made_in_stripes_dashboard_is_recorded_once(card_app_at, dbsession, started, stripe_client,
                                                                webhook_secret):
     """localstripe sends no charge.refunded: the event is built and signed here, as Stripe sends
     it (recent API versions leave the charge's list of refunds out; the app reads them)."""
     booking, _token, payment = started()
     pay(stripe_client, payment.provider_reference)
-    deliver(app_at, stripe_events(stripe_client, payment.provider_reference, "payment_intent.succeeded")[0],
+    deliver(card_app_at, stripe_events(stripe_client, payment.provider_reference, "payment_intent.succeeded")[0],
             webhook_secret)
     made = stripe_client.v1.refunds.create(params={"payment_intent": payment.provider_reference, "amount": 100_000})
     intent = stripe_client.v1.payment_intents.retrieve(payment.provider_reference)
@@ -225,13 +225,13 @@ def test_a_refund_made_in_stripes_dashboard_is_recorded_once(app_at, dbsession, 
     refunded = event("charge.refunded", {"id": charge, "object": "charge", "amount": 600_000, "currency": "vnd",
                                          "amount_refunded": 100_000, "refunded": False,
                                          "payment_intent": payment.provider_reference})
-    deliver(app_at, refunded, webhook_secret)
+    deliver(card_app_at, refunded, webhook_secret)
     (refund,) = payment.refunds
     assert (refund.amount, refund.status, refund.reason) == (100_000, RefundStatus.SUCCEEDED, "provider")
     assert refund.provider_reference == made.id
     assert payment.status == PaymentStatus.PARTIALLY_REFUNDED and amount_paid(dbsession, booking) == 500_000
     # The same refund's own event (refund.created) is matched by its id, not counted twice.
-    deliver(app_at, event("refund.created", {"id": made.id, "object": "refund", "amount": 100_000,
+    deliver(card_app_at, event("refund.created", {"id": made.id, "object": "refund", "amount": 100_000,
                                              "status": "succeeded", "payment_intent": payment.provider_reference}),
             webhook_secret)
     assert len(payment.refunds) == 1 and payment.refunded_amount == 100_000

@@ -19,12 +19,6 @@ NOW = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def app_at(testapp):
-    testapp.extra_environ["tourism.now"] = NOW
-    return testapp
-
-
-@pytest.fixture
 def session(dbsession):
     village = make_village(dbsession, slug="ve-lang", province="Tỉnh Vé",
                            texts={"vi": "Làng Vé", "en": "Ticket Village", "ko": "티켓 마을"})
