@@ -16,7 +16,8 @@ class OnSiteProvider:
     def start_payment(self, dbsession, booking, *, now, request) -> PaymentStart:
         booking.payment_provider = self.name  # before confirming: the e-mail says how to pay
         confirm_booking(dbsession, booking, now=now, registry=request.registry)
-        if dbsession.scalar(select(Payment.id).where(Payment.booking_id == booking.id)) is None:
+        if dbsession.scalar(select(Payment.id).where(Payment.booking_id == booking.id,
+                                                    Payment.provider == self.name)) is None:
             dbsession.add(Payment(booking_id=booking.id, provider=self.name, amount=booking.total_amount,
                                   currency=booking.currency, status=PaymentStatus.DUE_ON_SITE, updated_at=now))
         dbsession.flush()

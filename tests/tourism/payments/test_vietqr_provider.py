@@ -9,7 +9,7 @@ from tourism.booking import services as booking_services
 from tourism.booking.models import BookingStatus
 from tourism.notify.models import OutboxMessage
 from tourism.payments import vietqr
-from tourism.payments.models import PaymentStatus, Refund, RefundStatus
+from tourism.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from tourism.payments.services import providers
 from tourism.payments.vietqr_provider import awaited_transfer, import_statement, mark_received
 
@@ -96,3 +96,17 @@ def test_missing_bank_details_stop_start_up_naming_them(app_settings):
 
     with pytest.raises(ConfigurationError, match="vietqr.account"):
         configure(dict(app_settings, **{"vietqr.account": ""}))
+
+
+def test_a_transfer_after_choosing_to_pay_at_the_village_counts_and_closes_the_cash_payment(app_at, app, dbsession,
+                                                                                             session):
+    booking, token = hold(dbsession, session)
+    choose_transfer(app_at, token)
+    transfer = awaited_transfer(dbsession, booking)
+    app_at.get(f"/booking/{token}").forms[0].submit(status=303)  # then "pay at the village" after all
+    assert booking.status == BookingStatus.CONFIRMED
+    outcome = mark_received(dbsession, transfer, providers=providers(app.registry), now=NOW + timedelta(hours=1),
+                            registry=app.registry)
+    assert outcome == "processed: booking was confirmed already, now paid"
+    cash = dbsession.scalar(select(Payment).where(Payment.booking_id == booking.id, Payment.provider == "on_site"))
+    assert cash.status == PaymentStatus.CANCELLED and booking.payment_provider == "vietqr"
