@@ -67,3 +67,33 @@ def contact(**fields):
               "country": "VN", "locale": "vi"}
     values.update(fields)
     return Contact(**values)
+
+
+STAFF_PASSWORD = "a long staff password"
+
+
+def make_operator(dbsession, slug="htx-thu", name="Hợp tác xã Thử", villages=()):
+    from tourism.accounts.models import Operator
+
+    operator = Operator(slug=slug, name=name)
+    dbsession.add(operator)
+    for village in villages:
+        village.operator = operator
+    dbsession.flush()
+    return operator
+
+
+def make_staff(dbsession, operator=None, email="staff@example.com", role="staff", password=STAFF_PASSWORD):
+    """One of `operator`'s people, or a platform admin when `operator` is None."""
+    from tourism.accounts.services import create_admin, create_operator_user
+
+    if operator is None:
+        return create_admin(dbsession, email=email, password=password)
+    return create_operator_user(dbsession, operator=operator, email=email, password=password, role=role)
+
+
+def sign_in(testapp, email="staff@example.com", password=STAFF_PASSWORD):
+    """Sign `testapp` in through the real form; returns the response after the redirect."""
+    form = testapp.get("/console/sign-in").forms[0]
+    form["email"], form["password"] = email, password
+    return form.submit().maybe_follow()

@@ -82,24 +82,44 @@ def cmd_worker(args):
     return 0
 
 
-def cmd_create_admin(args):
-    from tourism.accounts.services import create_admin
+def _create_user(args, create) -> int:
+    """Run `create(dbsession, password)` in a transaction; DomainErrors go to stderr in English."""
     from tourism.exceptions import DomainError
 
     settings = _settings(args.config_uri)
-    password = os.environ.get("LANGVIET_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    password = os.environ.get("LANGVIET_PASSWORD") or getpass.getpass("Password: ")
     try:
         with transaction.manager:
-            user = create_admin(_session(settings), email=args.email, password=password,
-                                display_name=args.name or "")
+            user = create(_session(settings), password)
             email = user.email
     except DomainError as error:
         from translationstring import Translator  # English messages for the terminal
 
         print(Translator()(error.message), file=sys.stderr)
         return 2
-    print(f"{email} is a platform admin.")
+    print(f"{email} can sign in at /console/sign-in.")
     return 0
+
+
+def cmd_create_admin(args):
+    from tourism.accounts.services import create_admin
+
+    return _create_user(args, lambda dbsession, password: create_admin(
+        dbsession, email=args.email, password=password, display_name=args.name or ""))
+
+
+def cmd_create_staff(args):
+    from tourism.accounts.services import create_operator_user, find_operator
+    from tourism.exceptions import DomainError
+
+    def create(dbsession, password):
+        operator = find_operator(dbsession, args.operator)
+        if operator is None:
+            raise DomainError(f"No operator {args.operator!r}.")
+        return create_operator_user(dbsession, operator=operator, email=args.email, password=password,
+                                    role=args.role, display_name=args.name or "")
+
+    return _create_user(args, create)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,9 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
     worker = command("worker", cmd_worker, "run background tasks until stopped (SIGTERM/Ctrl-C)")
     worker.add_argument("--once", action="store_true", help="run every task once, then exit")
     admin = command("create-admin", cmd_create_admin,
-                    "create a platform admin (password from LANGVIET_ADMIN_PASSWORD or a prompt)")
+                    "create a platform admin (password from LANGVIET_PASSWORD or a prompt)")
     admin.add_argument("--email", required=True)
     admin.add_argument("--name")
+    staff = command("create-staff", cmd_create_staff,
+                    "create an operator's owner or staff (password from LANGVIET_PASSWORD or a prompt)")
+    staff.add_argument("--operator", required=True, help="the operator's slug, e.g. htx-che-tan-cuong")
+    staff.add_argument("--email", required=True)
+    staff.add_argument("--role", choices=("owner", "staff"), default="staff")
+    staff.add_argument("--name")
     revision = command("revision", cmd_revision, "write a new migration from the models")
     revision.add_argument("-m", "--message", required=True)
     return parser

@@ -2,7 +2,8 @@
 import logging
 
 from pyramid.exceptions import BadCSRFToken
-from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
+from pyramid.interfaces import IRoutesMapper
 from pyramid.tweens import EXCVIEW
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
@@ -28,8 +29,15 @@ def not_found(request):
     )
 
 
+def _has_route(request, name: str) -> bool:
+    return request.registry.getUtility(IRoutesMapper).get_route(name) is not None
+
+
 @forbidden_view_config(renderer="tourism:templates/errors/error.jinja2")
 def forbidden(request):
+    # Someone not signed in who opens a console page is asked to sign in, then sent back.
+    if request.identity is None and request.method == "GET" and _has_route(request, "accounts.sign_in"):
+        return HTTPSeeOther(request.route_path("accounts.sign_in", _query={"next": request.path_qs}))
     return _error_page(
         request, 403, _("Not allowed"), _("You do not have permission to see this page.")
     )

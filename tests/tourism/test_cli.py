@@ -28,9 +28,15 @@ def test_migrate_demo_twice_and_create_admin(ini, tmp_path, capsys, monkeypatch)
     assert "(0 rows created, 0 updated, 0 deleted)" in second
     assert cli.main(["worker", ini, "--once"]) == 0
 
-    monkeypatch.setenv("LANGVIET_ADMIN_PASSWORD", "a long admin password")
+    monkeypatch.setenv("LANGVIET_PASSWORD", "a long admin password")
     assert cli.main(["create-admin", ini, "--email", "admin@example.com"]) == 0
     assert cli.main(["create-admin", ini, "--email", "not-an-email"]) == 2
     assert "valid email" in capsys.readouterr().err
-    rows = sqlite3.connect(tmp_path / "cli.sqlite").execute("select email, is_admin from users").fetchall()
-    assert rows == [("admin@example.com", 1)]
+    assert cli.main(["create-staff", ini, "--operator", "htx-che-tan-cuong", "--role", "owner",
+                     "--email", "owner@example.com"]) == 0
+    assert cli.main(["create-staff", ini, "--operator", "no-such-operator", "--email", "x@example.com"]) == 2
+    assert "No operator" in capsys.readouterr().err
+    rows = sqlite3.connect(tmp_path / "cli.sqlite").execute(
+        "select u.email, u.is_admin, o.slug, u.operator_role from users u left join operators o on o.id = u.operator_id"
+        " order by u.id").fetchall()
+    assert rows == [("admin@example.com", 1, None, None), ("owner@example.com", 0, "htx-che-tan-cuong", "owner")]

@@ -1,6 +1,33 @@
-"""Accounts: users and platform admins. Sign-in and operator staff arrive with the console."""
+"""Accounts: operators, the people who sign in to the console, and what each may do.
+
+`config.add_console_link(route, label)` lets a domain put its console page on the landing
+page (check-in, payments…), so accounts need not know the domains.
+"""
+from dataclasses import dataclass
+
+from translationstring import TranslationString
+
+CONSOLE_LINKS = "console.links"
+
+
+@dataclass(frozen=True)
+class ConsoleLink:
+    route: str
+    label: TranslationString
+
+
+def add_console_link(config, route: str, label: TranslationString):
+    config.registry.setdefault(CONSOLE_LINKS, []).append(ConsoleLink(route, label))
 
 
 def includeme(config):
-    # Importing the models registers their tables on the shared metadata.
-    from tourism.accounts import models  # noqa: F401
+    from tourism.accounts import models  # noqa: F401  (registers the tables)
+    from tourism.accounts.permissions import ConsoleRoot
+    from tourism.accounts.security import SessionSecurityPolicy
+
+    config.set_security_policy(SessionSecurityPolicy())
+    config.add_directive("add_console_link", add_console_link)
+    config.add_route("accounts.sign_in", "/console/sign-in")
+    config.add_route("accounts.sign_out", "/console/sign-out")
+    config.add_route("console.home", "/console", factory=ConsoleRoot)
+    config.scan(".views")

@@ -1,14 +1,38 @@
-"""Accounts: people who sign in (platform admins now; operator staff in a later issue)."""
+"""Accounts: the people who sign in, and the operators (cooperatives, workshops) they work for.
+
+A platform admin sees everything. Everyone else belongs to exactly one operator, as its
+owner or as staff, and sees only that operator's villages and what hangs off them.
+"""
+import enum
 from datetime import datetime
 
-from sqlalchemy import String, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tourism.db import Base
+from tourism.db import Base, str_enum
+
+
+class Operator(Base):
+    """Who runs experiences: a cooperative, a family workshop, a museum."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class OperatorRole(enum.StrEnum):
+    OWNER = "owner"
+    STAFF = "staff"
 
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (
+        # An operator's people have a role there; admins need no operator.
+        CheckConstraint("(operator_id IS NULL) = (operator_role IS NULL)", name="operator_has_role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, so the unique constraint also holds case-insensitively.
@@ -16,4 +40,10 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), index=True)
+    operator_role: Mapped[OperatorRole | None] = mapped_column(str_enum(OperatorRole, "operator_role"))
+    # Signed-in browsers carry this number; raising it signs the user out everywhere.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+
+    operator: Mapped[Operator | None] = relationship()

@@ -69,6 +69,8 @@ class Village(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
+    # Who runs the village's experiences; its people see and manage them in the console.
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), index=True)
     province: Mapped[str] = mapped_column(String(80), index=True)
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
     latitude: Mapped[float | None]
@@ -84,6 +86,7 @@ class Village(Base):
         cascade="all, delete-orphan", order_by="VillageImage.position"
     )
     experiences: Mapped[list["Experience"]] = relationship(back_populates="village")
+    operator: Mapped["Operator | None"] = relationship()  # noqa: F821  (tourism.accounts.models)
 
     @property
     def craft_codes(self) -> list[str]:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from tourism.accounts.models import Operator
+from tourism.accounts.services import find_operator
 from tourism.catalog.models import (
     CRAFTS,
     PRICE_TIERS,
@@ -32,7 +34,7 @@ from tourism.i18n import LOCALES
 
 DEMO_FILE = Path(__file__).with_name("villages.toml")
 
-VILLAGE_KEYS = {"slug", "province", "time_zone", "latitude", "longitude", "crafts", "texts", "images", "experiences"}
+VILLAGE_KEYS = {"slug", "operator", "province", "time_zone", "latitude", "longitude", "crafts", "texts", "images", "experiences"}
 VILLAGE_TEXT_KEYS = {"name", "summary", "story"}
 EXPERIENCE_KEYS = {
     "slug", "kind", "craft", "status", "duration_minutes", "min_party", "max_party", "guide_languages",
@@ -174,7 +176,20 @@ def _load_experience(dbsession, village: Village, data: dict) -> Experience:
     return experience
 
 
-def _load_village(dbsession, data: dict) -> tuple[Village, list[Experience]]:
+def _load_operators(dbsession, rows: list) -> dict[str, Operator]:
+    operators = {}
+    for data in rows:
+        _check_keys(data, {"slug", "name"}, f"operator {data.get('slug')!r}", required={"slug", "name"})
+        operator = find_operator(dbsession, data["slug"])
+        if operator is None:
+            operator = Operator(slug=data["slug"])
+            dbsession.add(operator)
+        _assign(operator, {"name": data["name"]})
+        operators[data["slug"]] = operator
+    return operators
+
+
+def _load_village(dbsession, data: dict, operators: dict[str, Operator]) -> tuple[Village, list[Experience]]:
     where = f"village {data.get('slug')!r}"
     _check_keys(data, VILLAGE_KEYS, where)
     _check_codes(data["crafts"], CRAFTS, where)
@@ -183,6 +198,7 @@ def _load_village(dbsession, data: dict) -> tuple[Village, list[Experience]]:
         village = Village(slug=data["slug"])
         dbsession.add(village)
     _assign(village, {k: data[k] for k in ("province", "time_zone", "latitude", "longitude")})
+    village.operator = operators[data["operator"]]
     _sync(village.texts, _texts(data["texts"], VILLAGE_TEXT_KEYS, set(), where), lambda r: r.locale, VillageText)
     _sync(village.crafts, {c: {"craft": c} for c in data["crafts"]}, lambda r: r.craft, VillageCraft)
     _sync(village.images, _images(data["images"], where), lambda r: r.position, VillageImage)
@@ -199,8 +215,11 @@ def load(dbsession, path: Path = DEMO_FILE) -> LoadReport:
         data = tomllib.load(f)
     report = LoadReport()
     with dbsession.no_autoflush:
+        operators = _load_operators(dbsession, data.get("operators", []))
         for village_data in data["villages"]:
-            _, experiences = _load_village(dbsession, village_data)
+            if village_data.get("operator") not in operators:
+                raise DemoDataError(f"village {village_data.get('slug')!r}: no operator {village_data['operator']!r}")
+            _, experiences = _load_village(dbsession, village_data, operators)
             report.villages += 1
             for experience in experiences:
                 index_experience(experience)

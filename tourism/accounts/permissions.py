@@ -1,0 +1,68 @@
+"""Who may do what in the console: principals for a signed-in user, ACLs for what they touch.
+
+Every console view names a permission and gets, from its route factory, a resource saying
+which operator owns the object (an `OperatorResource`). Admins may do anything; an
+operator's owner and staff may work only on their own operator's objects. Queries that list
+things across operators narrow themselves with `visible_operator_id`.
+"""
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyone
+
+ADMIN = "role:admin"
+
+# Permissions. Check-in: the scanner and the manifest. Payments: marking transfers
+# received and importing bank statements.
+CONSOLE = "console"
+CHECKIN = "checkin"
+PAYMENTS = "payments"
+STAFF_PERMISSIONS = (CONSOLE, CHECKIN, PAYMENTS)
+
+
+def operator_principal(operator_id: int) -> str:
+    return f"operator:{operator_id}"
+
+
+def principals_for(user) -> list[str]:
+    if user is None:
+        return [Everyone]
+    principals = [Everyone, Authenticated, f"user:{user.id}"]
+    if user.is_admin:
+        principals.append(ADMIN)
+    if user.operator_id is not None:
+        principals += [operator_principal(user.operator_id), f"{operator_principal(user.operator_id)}:{user.operator_role}"]
+    return principals
+
+
+class ConsoleRoot:
+    """Console pages that are not about one operator's object (sign-in landing, lists)."""
+
+    __acl__ = [(Allow, ADMIN, ALL_PERMISSIONS), (Allow, Authenticated, CONSOLE)]
+
+    def __init__(self, request=None):
+        self.request = request
+
+
+class OperatorResource:
+    """Something owned by an operator (None: owned by no operator yet, so admins only)."""
+
+    def __init__(self, operator_id: int | None, obj=None):
+        self.operator_id = operator_id
+        self.obj = obj
+
+    @property
+    def __acl__(self):
+        acl = [(Allow, ADMIN, ALL_PERMISSIONS)]
+        if self.operator_id is not None:
+            acl.append((Allow, operator_principal(self.operator_id), STAFF_PERMISSIONS))
+        return acl
+
+
+def visible_operator_id(user) -> int | None:
+    """The operator whose objects this user's lists show; None means all (a platform admin).
+
+    Raises ValueError for a user who is neither, so a list can never widen by mistake.
+    """
+    if user.is_admin:
+        return None
+    if user.operator_id is None:
+        raise ValueError(f"user {user.id} is neither an admin nor an operator's")
+    return user.operator_id

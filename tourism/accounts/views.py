@@ -1,0 +1,61 @@
+"""Staff sign-in and sign-out, and the console's landing page."""
+from urllib.parse import urlsplit
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.security import forget, remember
+from pyramid.view import view_config
+
+from tourism.accounts.permissions import CONSOLE
+from tourism.accounts.services import authenticate
+from tourism.i18n import _
+
+SIGN_IN_TEMPLATE = "tourism:accounts/templates/sign_in.jinja2"
+
+
+def safe_next(request, target: str | None) -> str:
+    """Where to go after signing in: only a path on this site, never another site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") \
+                and "\\" not in target:
+            return target
+    return request.route_path("console.home")
+
+
+def no_store(request):
+    # Staff pages show guests' personal data: never cache them, never index them.
+    request.response.cache_control = "no-store"
+    request.response.headers["X-Robots-Tag"] = "noindex"
+
+
+@view_config(route_name="accounts.sign_in", request_method="GET", renderer=SIGN_IN_TEMPLATE)
+def sign_in_page(request):
+    no_store(request)
+    if request.identity is not None:
+        return HTTPSeeOther(safe_next(request, request.params.get("next")))
+    return {"next": request.params.get("next", ""), "email": "", "error": None}
+
+
+@view_config(route_name="accounts.sign_in", request_method="POST", renderer=SIGN_IN_TEMPLATE)
+def sign_in(request):
+    no_store(request)
+    email = request.POST.get("email", "")[:254]
+    user = authenticate(request.dbsession, email, request.POST.get("password", "")[:1024])
+    if user is None:
+        request.response.status = 400
+        return {"next": request.POST.get("next", ""), "email": email,
+                "error": _("That e-mail and password do not match an account. Check them and try again.")}
+    headers = remember(request, user.id)
+    return HTTPSeeOther(safe_next(request, request.POST.get("next")), headers=headers)
+
+
+@view_config(route_name="accounts.sign_out", request_method="POST")
+def sign_out(request):
+    headers = forget(request)
+    return HTTPSeeOther(request.route_path("accounts.sign_in"), headers=headers)
+
+
+@view_config(route_name="console.home", permission=CONSOLE, renderer="tourism:accounts/templates/console_home.jinja2")
+def console_home(request):
+    no_store(request)
+    return {"links": request.registry.get("console.links", [])}
