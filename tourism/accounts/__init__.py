@@ -31,3 +31,5 @@ def includeme(config):
     config.add_route("accounts.sign_out", "/console/sign-out")
     config.add_route("console.home", "/console", factory=ConsoleRoot)
     config.scan(".views")
+    config.add_worker_task("accounts.forget_old_failures", "tourism.accounts.throttle.forget_old_failures_task",
+                           interval=3600)

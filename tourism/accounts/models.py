@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tourism.db import Base, str_enum
+from tourism.db import Base, UTCDateTime, str_enum
 
 
 class Operator(Base):
@@ -47,3 +47,14 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
 
     operator: Mapped[Operator | None] = relationship()
+
+
+class SignInFailure(Base):
+    """A wrong password or unknown e-mail at sign-in, counted to slow down guessing."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), index=True)

@@ -6,7 +6,8 @@ from pyramid.security import forget, remember
 from pyramid.view import view_config
 
 from tourism.accounts.permissions import CONSOLE
-from tourism.accounts.services import authenticate
+from tourism.accounts.services import authenticate, normalise_email
+from tourism.accounts.throttle import clear_failures, record_failure, wait_before_sign_in
 from tourism.i18n import _
 
 SIGN_IN_TEMPLATE = "tourism:accounts/templates/sign_in.jinja2"
@@ -40,11 +41,21 @@ def sign_in_page(request):
 def sign_in(request):
     no_store(request)
     email = request.POST.get("email", "")[:254]
+    key, address = normalise_email(email), request.remote_addr or "unknown"
+
+    def refuse(status, error):
+        request.response.status = status
+        return {"next": request.POST.get("next", ""), "email": email, "error": error}
+
+    wait = wait_before_sign_in(request.dbsession, key, address, request.now)
+    if wait is not None:
+        minutes = -(-int(wait.total_seconds()) // 60)
+        return refuse(429, _("Too many attempts. Wait ${count} min, then try again.", mapping={"count": minutes}))
     user = authenticate(request.dbsession, email, request.POST.get("password", "")[:1024])
     if user is None:
-        request.response.status = 400
-        return {"next": request.POST.get("next", ""), "email": email,
-                "error": _("That e-mail and password do not match an account. Check them and try again.")}
+        record_failure(request.dbsession, key, address, request.now)
+        return refuse(400, _("That e-mail and password do not match an account. Check them and try again."))
+    clear_failures(request.dbsession, key)
     headers = remember(request, user.id)
     return HTTPSeeOther(safe_next(request, request.POST.get("next")), headers=headers)
 

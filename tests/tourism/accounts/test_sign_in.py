@@ -1,4 +1,6 @@
 """Staff sign-in: the form, where it leads, signing out, and what a stranger may not see."""
+from datetime import datetime, timezone
+
 from pyramid.authorization import ACLHelper
 
 from tests.factories import make_operator, make_staff, make_village, sign_in
@@ -10,6 +12,8 @@ from tourism.accounts.permissions import (
     principals_for,
     visible_operator_id,
 )
+
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
 
 
 def test_console_asks_strangers_to_sign_in_then_returns_them(testapp, dbsession):
@@ -98,3 +102,46 @@ def test_operators_people_may_act_only_on_their_own_objects(dbsession):
         assert not acl.permits(OperatorResource(tan_cuong.id), principals_for(None), permission)
     assert not acl.permits(ConsoleRoot(), principals_for(None), "console")
     assert visible_operator_id(staff) == tan_cuong.id and visible_operator_id(admin) is None
+
+
+def _try(testapp, email, password, status):
+    form = testapp.get("/console/sign-in").forms[0]
+    form["email"], form["password"] = email, password
+    return form.submit(status=status)
+
+
+def test_wrong_passwords_are_throttled_per_account_then_allowed_again(app_at, dbsession):
+    from datetime import timedelta
+
+    make_staff(dbsession, make_operator(dbsession))
+    for _attempt in range(5):
+        _try(app_at, "staff@example.com", "wrong password", 400)
+    refused = _try(app_at, "staff@example.com", "a long staff password", 429)
+    assert "Too many attempts" in refused.html.select_one("[role=alert]").get_text()
+    assert app_at.get("/console").status_int == 303  # even the right password did not sign in
+    app_at.extra_environ["tourism.now"] = NOW + timedelta(minutes=16)
+    assert _try(app_at, "staff@example.com", "a long staff password", 303).location.endswith("/console")
+
+
+def test_the_address_limit_stops_trying_many_accounts(app_at, dbsession):
+    from tourism.accounts.throttle import PER_ADDRESS
+
+    make_staff(dbsession, make_operator(dbsession))
+    for attempt in range(PER_ADDRESS):
+        _try(app_at, f"guess{attempt}@example.com", "wrong password", 400)
+    _try(app_at, "staff@example.com", "a long staff password", 429)
+    other_address = dict(app_at.extra_environ, REMOTE_ADDR="192.0.2.7")
+    form = app_at.get("/console/sign-in", extra_environ=other_address).forms[0]
+    form["email"], form["password"] = "staff@example.com", "a long staff password"
+    assert form.submit(extra_environ=other_address).status_int == 303
+
+
+def test_a_right_password_forgives_the_accounts_earlier_mistakes(app_at, dbsession):
+    make_staff(dbsession, make_operator(dbsession))
+    for _attempt in range(4):
+        _try(app_at, "staff@example.com", "wrong password", 400)
+    _try(app_at, "staff@example.com", "a long staff password", 303)
+    app_at.post("/console/sign-out", {"csrf_token": app_at.get("/console").forms[0]["csrf_token"].value})
+    for _attempt in range(4):
+        _try(app_at, "staff@example.com", "wrong password", 400)
+    _try(app_at, "staff@example.com", "a long staff password", 303)

@@ -1,4 +1,5 @@
-"""accounts: operators own villages; users belong to one operator as owner or staff
+"""accounts: operators own villages; users belong to one operator as owner or staff;
+sign-in failures for throttling
 
 Revision ID: 0006
 Revises: 0005
@@ -31,6 +32,18 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_users_operator_id_operators'), 'operators', ['operator_id'], ['id'])
         batch_op.create_check_constraint(op.f('ck_users_operator_has_role'), '(operator_id IS NULL) = (operator_role IS NULL)')
 
+    op.create_table('sign_in_failures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('failed_at', tourism.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sign_in_failures'))
+    )
+    with op.batch_alter_table('sign_in_failures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sign_in_failures_address'), ['address'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sign_in_failures_email'), ['email'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sign_in_failures_failed_at'), ['failed_at'], unique=False)
+
     with op.batch_alter_table('villages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('operator_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_villages_operator_id'), ['operator_id'], unique=False)
@@ -52,4 +65,10 @@ def downgrade():
         batch_op.drop_column('operator_role')
         batch_op.drop_column('operator_id')
 
+    with op.batch_alter_table('sign_in_failures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sign_in_failures_failed_at'))
+        batch_op.drop_index(batch_op.f('ix_sign_in_failures_email'))
+        batch_op.drop_index(batch_op.f('ix_sign_in_failures_address'))
+
+    op.drop_table('sign_in_failures')
     op.drop_table('operators')
