@@ -32,7 +32,8 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
-    # [{"filename", "content_type", "data_base64"}]: JSON keeps bytes intact on both backends.
+    # [{"filename", "content_type", "data_base64"[, "content_id"]}]: JSON keeps bytes intact on both
+    # backends; "content_id" marks an image shown inline by the HTML (services.Attachment).
     attachments: Mapped[list[dict]] = mapped_column(JSON, default=list)
     status: Mapped[OutboxStatus] = mapped_column(
         str_enum(OutboxStatus, "outbox_status"),

@@ -8,6 +8,7 @@ so mail clients can tell the copies apart).
 """
 import base64
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -25,15 +26,25 @@ FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)  # 1, 2, 4 … 256 min, then 6 h: about 20 h before giving up
 
 
+# What a Content-ID may hold here: the HTML writes it as-is after "cid:", so nothing to escape.
+_CONTENT_ID = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9.-]+")
+
+
 @dataclass(frozen=True)
 class Attachment:
     filename: str
     content_type: str  # "text/calendar; method=PUBLISH", "application/pdf"
     data: bytes
+    # Set for an image the HTML shows with <img src="cid:{content_id}">: it is sent inline,
+    # next to the HTML in a multipart/related part, because mail clients block data: URIs
+    # and remote images. Without an HTML body it is sent as an ordinary attachment.
+    content_id: str | None = None
 
     def __post_init__(self):
         if "/" not in self.content_type.split(";")[0]:
             raise ValueError(f"attachment content type must be type/subtype: {self.content_type!r}")
+        if self.content_id is not None and not _CONTENT_ID.fullmatch(self.content_id):
+            raise ValueError(f"content id must look like name@domain: {self.content_id!r}")
 
 
 def enqueue_email(dbsession, *, to: str, subject: str, text: str, html: str | None = None,
@@ -71,6 +82,15 @@ def enqueue_email(dbsession, *, to: str, subject: str, text: str, html: str | No
             raise
         return _by_dedupe_key(dbsession, dedupe_key)
     return message
+
+
+def email_enqueued(dbsession, dedupe_key: str) -> bool:
+    """Whether a message with this `dedupe_key` is in the outbox (pending, sent or failed).
+
+    For callers that would do work (render, issue a link token) only for a new message;
+    `enqueue_email` still guards against a concurrent request doing the same.
+    """
+    return _by_dedupe_key(dbsession, dedupe_key) is not None
 
 
 def claim_due(dbsession, *, now: datetime, limit: int) -> list[OutboxMessage]:
@@ -130,7 +150,8 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def build_email(message: OutboxMessage, *, sender: str) -> EmailMessage:
-    """The MIME message for an outbox row: UTF-8 text, an HTML alternative, attachments."""
+    """The MIME message for an outbox row: UTF-8 text, an HTML alternative (with its inline
+    images, if any), attachments."""
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.recipient
@@ -139,12 +160,21 @@ def build_email(message: OutboxMessage, *, sender: str) -> EmailMessage:
     domain = parseaddr(sender)[1].rpartition("@")[2] or "langviet.invalid"
     email["Message-ID"] = f"<outbox.{message.id}.{message.created_at:%Y%m%d%H%M%S}@{domain}>"
     email.set_content(message.body_text, charset="utf-8")
+    html = None
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html", charset="utf-8")
+        html = email.get_body(("html",))
     for item in message.attachments or ():
         maintype, subtype, params = _split_content_type(item["content_type"])
-        email.add_attachment(base64.b64decode(item["data_base64"]), maintype=maintype, subtype=subtype,
-                             filename=item["filename"], params=params)
+        data = base64.b64decode(item["data_base64"])
+        content_id = item.get("content_id")  # absent in rows written before inline images existed
+        if content_id and html is not None:
+            # text/html becomes multipart/related [html, image]: what "cid:" resolves against.
+            html.add_related(data, maintype=maintype, subtype=subtype, cid=f"<{content_id}>",
+                             disposition="inline", filename=item["filename"], params=params)
+        else:
+            email.add_attachment(data, maintype=maintype, subtype=subtype, filename=item["filename"],
+                                 params=params)
     return email
 
 
@@ -167,11 +197,14 @@ def _check_header(name: str, value: str, max_length: int) -> None:
 
 
 def _attachment_to_json(attachment: Attachment) -> dict:
-    return {
+    item = {
         "filename": attachment.filename,
         "content_type": attachment.content_type,
         "data_base64": base64.b64encode(attachment.data).decode("ascii"),
     }
+    if attachment.content_id:
+        item["content_id"] = attachment.content_id
+    return item
 
 
 def _split_content_type(content_type: str) -> tuple[str, str, dict]:

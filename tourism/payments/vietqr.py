@@ -238,6 +238,11 @@ def qr_png(payload: str, *, scale: int = 8, border: int = 4) -> bytes:
     return out.getvalue()
 
 
+def qr_png_size(payload: str, *, scale: int = 8, border: int = 4) -> int:
+    """The width (and height) in pixels of `qr_png(payload, scale=scale, border=border)`."""
+    return _symbol(payload).symbol_size(scale=scale, border=border)[0]
+
+
 def qr_svg(payload: str, *, scale: int = 4, border: int = 4, title: str | None = None) -> str:
     """An inline `<svg>` element of the QR symbol for the web page: no XML declaration, no
     scripts, no external references, so it sits inside the page under a strict CSP."""

@@ -14,6 +14,7 @@ from tourism.booking.models import BookingStatus
 from tourism.booking.services import format_reference
 from tourism.i18n import _
 from tourism.payments import bank_statement, vietqr
+from tourism.payments.emails import send_transfer_instructions
 from tourism.payments.interfaces import PaymentStart, RefundResult
 from tourism.payments.models import Payment, PaymentStatus
 from tourism.payments.refunds import refund_through
@@ -58,9 +59,15 @@ class VietQRProvider:
             raise ConfigurationError(f"VietQR settings: {error}") from error
 
     def start_payment(self, dbsession, booking, *, now, request) -> PaymentStart:
-        """Record a transfer awaited for the booking's total (once) and show how to pay it."""
-        pending_payment(dbsession, booking, now=now)
-        return PaymentStart(instructions={"vietqr": self.instructions(booking)})
+        """Record a transfer awaited for the booking's total (once), show how to pay it, and
+        e-mail the same (once per awaited transfer) while the seats are held."""
+        payment = pending_payment(dbsession, booking, now=now)
+        instructions = self.instructions(booking)
+        # The e-mail's deadline is the hold's end: no e-mail with a deadline already past.
+        if booking.status == BookingStatus.HELD and booking.hold_expires_at and booking.hold_expires_at > now:
+            send_transfer_instructions(dbsession, booking, payment, instructions, registry=request.registry,
+                                       now=now)
+        return PaymentStart(instructions={"vietqr": instructions})
 
     def instructions(self, booking) -> TransferInstructions:
         payload = vietqr.emv_payload(bank_bin=self.bank_bin, account=self.account, amount=booking.total_amount,

@@ -1,4 +1,5 @@
-"""Tickets: signed QR codes, PDF tickets and session manifests (check-in comes later).
+"""Tickets: signed QR codes, PDF tickets and session manifests, and the PDF slip for paying
+a VietQR transfer (check-in comes later).
 
 `includeme` fails start-up, with a ConfigurationError saying what to set or install, when
 there is no signing key, and in production also when the PDF fonts are missing — better
@@ -10,8 +11,9 @@ from tourism.tickets import codes, fonts
 
 def includeme(config):
     from tourism.booking.emails import CONFIRMATION_ATTACHMENTS
+    from tourism.payments.emails import TRANSFER_ATTACHMENTS
     from tourism.settings import is_production
-    from tourism.tickets.services import ticket_attachment
+    from tourism.tickets.services import ticket_attachment, transfer_slip_attachment
 
     settings = config.get_settings()
     # registry["tourism.tickets.keys"]: a codes.TicketKeys (sign new tickets, verify any honoured key)
@@ -21,3 +23,8 @@ def includeme(config):
     config.registry.setdefault(CONFIRMATION_ATTACHMENTS, []).append(ticket_attachment)
     config.add_route("tickets.pdf", "/booking/{token}/ticket.pdf")
     config.scan(".views")
+    # The VietQR transfer slip: attached to the e-mail with the bank details (payments tells
+    # us through the registry, as booking does for the ticket) and downloadable meanwhile.
+    config.registry.setdefault(TRANSFER_ATTACHMENTS, []).append(transfer_slip_attachment)
+    config.add_route("tickets.transfer_slip", "/booking/{token}/transfer.pdf")
+    config.scan(".transfer_views")

@@ -1,6 +1,6 @@
-"""PDF tickets and session manifests, drawn with reportlab.
+"""PDF tickets, VietQR transfer slips and session manifests, drawn with reportlab.
 
-Both take a dataclass of already-localised strings and return the PDF's bytes: this module
+Each takes a dataclass of already-localised strings and returns the PDF's bytes: this module
 never reads the database or a translation catalog, so it is fast to test and the caller
 decides the language (the booker's for a ticket, the operator's for a manifest). Text is
 set through `fonts.FontSet`, which switches font per run so Vietnamese, Korean, Chinese
@@ -69,6 +69,45 @@ class TicketData:
     products: list[str] = field(default_factory=list)  # may be empty
     document_title: str = ""
     language: str = ""  # BCP 47, for screen readers: "vi", "ko"
+
+
+@dataclass(frozen=True)
+class TransferSlipLabels:
+    """The transfer slip's fixed words, translated by the caller."""
+
+    heading: str  # "Bank transfer"
+    scan: str  # "Scan with your banking app: amount and message are filled in"
+    bank: str
+    account: str  # "Account number"
+    account_name: str
+    amount: str
+    message: str  # "Transfer message"
+    deadline: str  # "Pay before"
+    booking: str  # "Booking"
+    name: str
+    when: str
+    note: str  # what happens once the money arrives, or arrives late
+
+
+@dataclass(frozen=True)
+class TransferSlipData:
+    """A VietQR transfer to make, already in the booker's language and time zone."""
+
+    title: str
+    village: str
+    when: str  # "Saturday, 14 March 2026, 07:00"
+    time_zone: str  # "Vietnam Time (GMT+07:00)"
+    payload: str  # the VietQR (EMVCo) string the QR carries
+    bank_name: str
+    account: str
+    account_name: str
+    amount: str  # "700.000 ₫"
+    reference: str  # as printed and to be typed as the message: "ABCD-EFGH"
+    deadline: str  # "Tuesday, 1 December 2026, 08:15 · Vietnam Time (GMT+07:00)"
+    guest_name: str
+    labels: TransferSlipLabels
+    document_title: str = ""
+    language: str = ""  # BCP 47
 
 
 @dataclass(frozen=True)
@@ -226,6 +265,59 @@ def ticket_pdf(ticket: TicketData, *, fonts: FontSet | None = None) -> bytes:
     doc = SimpleDocTemplate(buffer, pagesize=TICKET_PAGE, leftMargin=7 * mm, rightMargin=7 * mm,
                             topMargin=7 * mm, bottomMargin=7 * mm, title=ticket.document_title or ticket.title,
                             author="LàngViệt", subject=ticket.reference, lang=ticket.language or None,
+                            initialFontName=s.fonts.regular[0])  # not Helvetica, which is never embedded
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def transfer_slip_pdf(slip: TransferSlipData, *, fonts: FontSet | None = None) -> bytes:
+    """One page to pay a VietQR transfer from: the QR first (a banking app scans it from the
+    screen or from paper), then the details for typing it by hand, the deadline and the booking.
+
+    Same page as a ticket, so it reads on a phone. `fonts` defaults to the Debian font
+    directories (fonts.load_fonts); raises ConfigurationError when the fonts are missing.
+    """
+    s = _Styles(fonts or load_fonts())
+    labels = slip.labels
+    story = [
+        s.para(f"LàngViệt · {labels.heading}", "brand", bold=True),
+        Spacer(0, 2 * mm),
+        QrCode(slip.payload),  # alphanumeric mode, level M: what banking apps read
+        s.para(labels.scan, "center"),
+        Spacer(0, 2 * mm),
+        s.para(labels.amount, "center"),
+        s.para(slip.amount, "reference", bold=True),
+        Spacer(0, 3 * mm),
+    ]
+    transfer = [
+        (labels.bank, [slip.bank_name]),
+        (labels.account, [slip.account]),
+        (labels.account_name, [slip.account_name]),
+        (labels.message, [slip.reference]),
+        (labels.deadline, [slip.deadline]),
+    ]
+    # The values a guest types by hand are bold: a wrong digit sends the money elsewhere.
+    bold = {labels.account, labels.message}
+    story.append(Table([[s.para(label, "label"), [s.para(line, "body", bold=label in bold) for line in lines]]
+                        for label, lines in transfer],
+                       colWidths=[26 * mm, None], style=_details_style(s.fonts.regular[0])))
+    booking = [
+        (labels.booking, [slip.title, slip.village]),
+        (labels.when, [slip.when, slip.time_zone]),
+        (labels.name, [slip.guest_name]),
+    ]
+    story += [
+        Spacer(0, 3 * mm),
+        Table([[s.para(label, "label"), [s.para(line, "body") for line in lines]] for label, lines in booking],
+              colWidths=[26 * mm, None], style=_details_style(s.fonts.regular[0])),
+        Spacer(0, 3 * mm),
+        s.para(labels.note, "small"),
+    ]
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=TICKET_PAGE, leftMargin=7 * mm, rightMargin=7 * mm,
+                            topMargin=7 * mm, bottomMargin=7 * mm,
+                            title=slip.document_title or f"{labels.heading} {slip.reference}", author="LàngViệt",
+                            subject=slip.reference, lang=slip.language or None,
                             initialFontName=s.fonts.regular[0])  # not Helvetica, which is never embedded
     doc.build(story)
     return buffer.getvalue()

@@ -1,4 +1,5 @@
-"""Tickets for bookings: the signed code, and the PDF in the booker's language."""
+"""Tickets for bookings: the signed code, and the PDF in the booker's language; also the PDF
+slip for paying a VietQR transfer, drawn with the same fonts."""
 import logging
 
 from pyramid.exceptions import ConfigurationError
@@ -80,3 +81,60 @@ def ticket_attachment(registry, booking: Booking) -> Attachment | None:
         log.warning("confirmation e-mail sent without its PDF ticket: %s", error)
         return None
     return Attachment(f"LangViet-{booking.reference}.pdf", "application/pdf", document)
+
+
+def transfer_slip_pdf_for(registry, booking: Booking, instructions) -> bytes:
+    """The PDF slip for paying the booking's VietQR transfer, in the booker's language.
+
+    `instructions` is the provider's TransferInstructions (payments.vietqr_provider). Raises
+    ConfigurationError when the PDF fonts are missing.
+    """
+    translate = request_for(registry, booking.locale).localizer.translate
+    fmt = Formatter(booking.locale)
+    experience = booking.experience
+    tz = experience.village.time_zone
+    reference = instructions.reference
+    deadline = (f"{fmt.session_datetime(booking.hold_expires_at, tz)} · {fmt.time_zone(tz)}"
+                if booking.hold_expires_at else "")
+    data = pdf.TransferSlipData(
+        title=experience_text(experience, booking.locale).value.title,
+        village=village_text(experience.village, booking.locale).value.name,
+        when=fmt.session_datetime(booking.session.starts_at, tz),
+        time_zone=fmt.time_zone(tz),
+        payload=instructions.payload,
+        bank_name=instructions.bank_name,
+        account=instructions.account,
+        account_name=instructions.account_name,
+        amount=fmt.money(instructions.amount, instructions.currency),
+        reference=reference,
+        deadline=deadline,
+        guest_name=booking.contact_name,
+        labels=pdf.TransferSlipLabels(
+            heading=translate(_("Bank transfer")),
+            scan=translate(_("Scan with your banking app: the amount and the message are filled in for you.")),
+            bank=translate(_("Bank")), account=translate(_("Account number")),
+            account_name=translate(_("Account name")), amount=translate(_("Amount")),
+            message=translate(_("Transfer message")), deadline=translate(_("Pay before")),
+            booking=translate(_("Booking")), name=translate(_("Name")), when=translate(_("When")),
+            note=translate(_("We confirm your booking as soon as the transfer reaches the village's account, "
+                             "and send you the ticket by e-mail."))),
+        document_title=f"{translate(_('Bank transfer'))} {reference}",
+        language=booking.locale,
+    )
+    return pdf.transfer_slip_pdf(data, fonts=ticket_font_set(registry))
+
+
+def transfer_slip_attachment(registry, booking: Booking, instructions) -> Attachment | None:
+    """The PDF slip for the transfer instructions e-mail (payments.emails.TRANSFER_ATTACHMENTS).
+
+    Like the ticket: a development machine without the fonts still gets its e-mail, without
+    the slip, and a warning saying what to install.
+    """
+    try:
+        document = transfer_slip_pdf_for(registry, booking, instructions)
+    except ConfigurationError as error:
+        if is_production(registry.settings):
+            raise
+        log.warning("transfer instructions e-mail sent without its PDF slip: %s", error)
+        return None
+    return Attachment(f"LangViet-{booking.reference}-transfer.pdf", "application/pdf", document)
