@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tourism.booking.events import BookingCancelled, BookingConfirmed, BookingMoved
 from tourism.booking.models import Booking, BookingLine, BookingStatus, BookingToken
-from tourism.catalog.models import ADULT_TIERS, Experience, PublicationStatus
+from tourism.catalog.models import ADULT_TIERS, Experience, PublicationStatus, Village
 from tourism.catalog.services import refund_percent
 from tourism.concurrency import RaceGuard
 from tourism.exceptions import DomainError
@@ -436,3 +436,9 @@ def move_booking(dbsession, booking: Booking, new_session: ExperienceSession, *,
 def expire_holds_task(dbsession, now: datetime, registry) -> None:
     """Worker task: release every expired hold for good."""
     release_expired_holds(dbsession, now=now)
+
+
+def operator_booking_ids(operator_id: int):
+    """A subquery of the ids of the bookings at the operator's villages (for console lists)."""
+    return (select(Booking.id).join(Experience, Experience.id == Booking.experience_id)
+            .join(Village, Village.id == Experience.village_id).where(Village.operator_id == operator_id))

@@ -30,6 +30,8 @@ def includeme(config):
         registered[provider.name] = provider
     config.registry[PROVIDERS_KEY] = registered
 
+    config.include(".refund_views")  # the operator's refunds to pay back, and failed ones
+
     if "stripe" in registered:
         from tourism.payments.stripe_provider import CSP_SOURCES
 

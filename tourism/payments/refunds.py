@@ -18,12 +18,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from tourism.booking.services import refund_due
+from tourism.booking.services import operator_booking_ids, refund_due
 from tourism.exceptions import DomainError
 from tourism.i18n import Formatter, _
 from tourism.payments.interfaces import RefundResult
 from tourism.payments.models import RECEIVED, Payment, PaymentStatus, Refund, RefundStatus
-from tourism.payments.services import amount_paid, sync_refund_status
+from tourism.payments.services import amount_paid, failed_refunds, manual_refunds_due, sync_refund_status
 
 log = logging.getLogger(__name__)
 
@@ -209,3 +209,44 @@ def _release(dbsession, payment: Payment, amount: int, *, now: datetime) -> None
                       .values(refunded_amount=Payment.refunded_amount - amount, updated_at=now)
                       .execution_options(synchronize_session=False))
     dbsession.refresh(payment)
+
+
+# --- the operator's list -----------------------------------------------------------------
+
+RETRY_REASON = "retry-of-{id}"
+
+
+def refunds_to_handle(dbsession, operator_id: int | None) -> tuple[list[Refund], list[Refund]]:
+    """What the operator must act on: (refunds to pay back by hand, refunds that failed).
+
+    Failed refunds already tried again successfully are left out. `operator_id` None
+    means every operator's (a platform admin).
+    """
+    booking_ids = None if operator_id is None else operator_booking_ids(operator_id)
+    failed = [r for r in failed_refunds(dbsession, booking_ids=booking_ids) if _retry_of(dbsession, r) is None]
+    return manual_refunds_due(dbsession, booking_ids=booking_ids), failed
+
+
+def _retry_of(dbsession, failed: Refund) -> Refund | None:
+    """The live refund that tried `failed` again, if any."""
+    return dbsession.scalar(select(Refund).where(
+        Refund.payment_id == failed.payment_id, Refund.reason == RETRY_REASON.format(id=failed.id),
+        Refund.status != RefundStatus.FAILED))
+
+
+def retry_failed_refund(dbsession, failed: Refund, *, now: datetime, providers: dict) -> Refund:
+    """Try a failed refund again through its provider, as a new refund row (the failure stays).
+
+    Raises DomainError when the refund did not fail, or was already tried again with
+    success (pressing the button twice refunds once), or RefundRefused when the payment
+    has less left to give back. A new failure is returned, not raised.
+    """
+    if failed.status != RefundStatus.FAILED:
+        raise DomainError(_("This refund did not fail; there is nothing to try again."))
+    # Lock the payment first, so two presses of the button cannot both pass the check below.
+    dbsession.execute(select(Payment.id).where(Payment.id == failed.payment_id).with_for_update())
+    if _retry_of(dbsession, failed) is not None:
+        raise DomainError(_("This refund was already tried again."))
+    payment = failed.payment
+    return refund_payment(dbsession, payment, failed.amount, reason=RETRY_REASON.format(id=failed.id), now=now,
+                          provider=providers.get(payment.provider))
