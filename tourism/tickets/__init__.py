@@ -13,6 +13,7 @@ def includeme(config):
     from tourism.booking.emails import CONFIRMATION_ATTACHMENTS
     from tourism.payments.emails import TRANSFER_ATTACHMENTS
     from tourism.settings import is_production
+    from tourism.tickets.manifest_views import session_resource
     from tourism.tickets.services import ticket_attachment, transfer_slip_attachment
 
     settings = config.get_settings()
@@ -28,3 +29,6 @@ def includeme(config):
     config.registry.setdefault(TRANSFER_ATTACHMENTS, []).append(transfer_slip_attachment)
     config.add_route("tickets.transfer_slip", "/booking/{token}/transfer.pdf")
     config.scan(".transfer_views")
+    # A session's guest list (PDF) for the operator's staff, in the staff member's language.
+    config.add_route("tickets.manifest", "/console/sessions/{session_id}/manifest.pdf", factory=session_resource)
+    config.scan(".manifest_views")

@@ -131,6 +131,7 @@ class ManifestGuest:
     payment: str  # "Paid" / "Due 350.000 ₫"
     due: bool  # set in bold, so the guide collects it
     language: str
+    admitted: int = 0  # people already checked in: "2/3" replaces the box once any are in
 
 
 @dataclass(frozen=True)
@@ -384,7 +385,8 @@ def manifest_pdf(manifest: ManifestData, *, fonts: FontSet | None = None) -> byt
     page_width, page_height = A4
     margin = 12 * mm
     tier_width = 13 * mm
-    fixed = [12 * mm, None, 23 * mm, *[tier_width] * len(manifest.tiers), 34 * mm, 22 * mm]
+    # The language column fits "Vietnamese" on one line (at 22 mm it broke mid-word).
+    fixed = [12 * mm, None, 23 * mm, *[tier_width] * len(manifest.tiers), 34 * mm, 26 * mm]
     name_width = page_width - 2 * margin - sum(w for w in fixed if w)
     widths = [name_width if w is None else w for w in fixed]
 
@@ -394,13 +396,18 @@ def manifest_pdf(manifest: ManifestData, *, fonts: FontSet | None = None) -> byt
     box = _CheckBox()
     rows = [header]
     totals = [0] * len(manifest.tiers)
+    admitted = 0
     for guest in manifest.guests:
         for i, count in enumerate(guest.party):
             totals[i] += count
-        rows.append([box, s.para(guest.name, "cell"), guest.reference,
+        admitted += guest.admitted
+        # Printed during the session: who is already in shows as "2/3" instead of a blank box.
+        here = f"{guest.admitted}/{sum(guest.party)}" if guest.admitted else box
+        rows.append([here, s.para(guest.name, "cell"), guest.reference,
                      *[str(count) if count else "" for count in guest.party],
                      s.para(guest.payment, "cell", bold=guest.due), s.para(guest.language, "cell")])
-    rows.append(["", s.para(labels.total, "cell", bold=True), "", *[str(t) for t in totals], "", ""])
+    rows.append([f"{admitted}/{sum(totals)}" if admitted else "", s.para(labels.total, "cell", bold=True), "",
+                 *[str(t) for t in totals], "", ""])
 
     first_tier, last_tier = 3, 2 + len(manifest.tiers)
     style = [

@@ -1,20 +1,29 @@
 """Tickets for bookings: the signed code, and the PDF in the booker's language; also the PDF
-slip for paying a VietQR transfer, drawn with the same fonts."""
+slip for paying a VietQR transfer, drawn with the same fonts, and a session's manifest (the
+guest list) in the staff member's language."""
 import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from pyramid.exceptions import ConfigurationError
-from sqlalchemy.orm import object_session
+from sqlalchemy import func, select
+from sqlalchemy.orm import object_session, selectinload
 
 from tourism.booking.emails import request_for
-from tourism.booking.models import Booking
+from tourism.booking.models import Booking, BookingStatus
 from tourism.booking.services import format_reference
 from tourism.catalog.models import PRICE_TIERS
 from tourism.catalog.services import describe_cancellation_policy, experience_text, village_text
 from tourism.i18n import Formatter, _
 from tourism.notify.services import Attachment
+from tourism.payments.models import RECEIVED, Payment, PaymentStatus
 from tourism.payments.services import amount_paid
+from tourism.payments.vietqr import strip_diacritics
+from tourism.payments.vietqr_provider import NAME as VIETQR
+from tourism.scheduling.models import ExperienceSession
 from tourism.settings import is_production
 from tourism.tickets import codes, fonts, pdf
+from tourism.tickets.models import Admission
 
 log = logging.getLogger(__name__)
 
@@ -138,3 +147,95 @@ def transfer_slip_attachment(registry, booking: Booking, instructions) -> Attach
         log.warning("transfer instructions e-mail sent without its PDF slip: %s", error)
         return None
     return Attachment(f"LangViet-{booking.reference}-transfer.pdf", "application/pdf", document)
+
+
+# --- session manifest ---------------------------------------------------------------------
+
+def manifest_for(registry, dbsession, session: ExperienceSession, locale: str, *, now: datetime) -> pdf.ManifestData:
+    """The session's guest list for the staff, in `locale` (the staff member's language).
+
+    Lists the confirmed bookings only — the guests who may come — by name; each with the
+    party per price tier, what is paid or still to collect ("due at the village", "transfer
+    awaited") and how many are already checked in. Held bookings (seats kept while the guest
+    pays) are not listed but counted in the summary. `now` is the printing time.
+    """
+    translate = request_for(registry, locale).localizer.translate
+    fmt = Formatter(locale)
+    experience = session.experience
+    tz = experience.village.time_zone
+    bookings = list(dbsession.scalars(
+        select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
+        .options(selectinload(Booking.lines))))
+    ids = [booking.id for booking in bookings]
+    admitted = dict(dbsession.execute(
+        select(Admission.booking_id, func.sum(Admission.people)).where(Admission.booking_id.in_(ids))
+        .group_by(Admission.booking_id)).all()) if ids else {}
+    payments: dict[int, list[Payment]] = {}
+    for payment in (dbsession.scalars(select(Payment).where(Payment.booking_id.in_(ids))) if ids else ()):
+        payments.setdefault(payment.booking_id, []).append(payment)
+    held = dbsession.scalar(select(func.count()).select_from(Booking).where(
+        Booking.session_id == session.id, Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now))
+
+    # The experience's tiers in its order, then any a booking has that the experience no longer offers.
+    tiers = [tier.code for tier in experience.price_tiers]
+    tiers += sorted({line.tier_code for booking in bookings for line in booking.lines} - set(tiers))
+    guests = []
+    for booking in sorted(bookings, key=lambda b: (strip_diacritics(b.contact_name).casefold(), b.reference)):
+        party = dict.fromkeys(tiers, 0)
+        for line in booking.lines:
+            party[line.tier_code] += line.quantity
+        payment, due = _manifest_payment(booking, payments.get(booking.id, []), fmt, translate)
+        guests.append(pdf.ManifestGuest(
+            name=booking.contact_name, reference=format_reference(booking.reference), party=tuple(party.values()),
+            payment=payment, due=due, language=fmt.language(booking.locale),
+            admitted=min(admitted.get(booking.id, 0), booking.seats)))
+
+    summary = [translate(_("Bookings: ${count}", mapping={"count": len(guests)})),
+               translate(_("Guests: ${count}", mapping={"count": sum(b.seats for b in bookings)}))]
+    if any(guest.admitted for guest in guests):
+        summary.append(translate(_("Checked in: ${count}", mapping={"count": sum(g.admitted for g in guests)})))
+    if held:
+        summary.append(translate(_("Not paid yet, not listed: ${count}", mapping={"count": held})))
+    return pdf.ManifestData(
+        title=experience_text(experience, locale).value.title,
+        village=village_text(experience.village, locale).value.name,
+        when=fmt.session_datetime(session.starts_at, tz),
+        time_zone=fmt.time_zone(tz),
+        tiers=tuple(translate(PRICE_TIERS[code]) if code in PRICE_TIERS else code for code in tiers),
+        guests=guests,
+        labels=pdf.ManifestLabels(
+            heading=translate(_("Guest list")), name=translate(_("Name")), reference=translate(_("Reference")),
+            payment=translate(_("Payment")), language=translate(_("Language")), checked_in=translate(_("Here")),
+            total=translate(_("Total")), page=translate(_("Page {page} of {pages}"))),
+        printed=translate(_("Printed ${when}", mapping={"when": fmt.datetime(now, tz, format="short")})),
+        summary=" · ".join(summary),
+        language=locale,
+    )
+
+
+def _manifest_payment(booking: Booking, payments: list[Payment], fmt: Formatter, translate) -> tuple[str, bool]:
+    """What the manifest says about the booking's money, and whether the guide must act on it."""
+    paid = sum(p.amount - p.refunded_amount for p in payments if p.status in RECEIVED)
+    if booking.total_amount == 0:
+        return translate(_("Nothing to pay")), False
+    owed = booking.total_amount - paid
+    if owed <= 0:
+        return translate(_("Paid")), False
+    amount = fmt.money(owed, booking.currency)
+    if any(p.status == PaymentStatus.DUE_ON_SITE for p in payments):
+        return translate(_("Due at the village: ${amount}", mapping={"amount": amount})), True
+    if any(p.status == PaymentStatus.PENDING and p.provider == VIETQR for p in payments):
+        return translate(_("Transfer awaited: ${amount}", mapping={"amount": amount})), True
+    return translate(_("To pay: ${amount}", mapping={"amount": amount})), True
+
+
+def manifest_pdf_for(registry, dbsession, session: ExperienceSession, locale: str, *, now: datetime) -> bytes:
+    """The session's manifest (`manifest_for`) as an A4 PDF; raises ConfigurationError without the fonts."""
+    return pdf.manifest_pdf(manifest_for(registry, dbsession, session, locale, now=now),
+                            fonts=ticket_font_set(registry))
+
+
+def manifest_filename(session: ExperienceSession) -> str:
+    """"manifest-<experience slug>-<local date>-<HHMM>.pdf", in the village's time zone."""
+    local = session.starts_at.astimezone(ZoneInfo(session.experience.village.time_zone))
+    return f"manifest-{session.experience.slug}-{local:%Y-%m-%d}-{local:%H%M}.pdf"
