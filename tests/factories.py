@@ -97,3 +97,14 @@ def sign_in(testapp, email="staff@example.com", password=STAFF_PASSWORD):
     form = testapp.get("/console/sign-in").forms[0]
     form["email"], form["password"] = email, password
     return form.submit().maybe_follow()
+
+
+def cancel_as_guest(testapp, token, lang="en"):
+    """The guest's way to cancel: manage page → "Cancel booking…" → "Yes, cancel my booking".
+
+    Returns the confirmation page's form response (a 303 back to the manage page, or a 400).
+    """
+    manage = testapp.get(f"/booking/{token}", {"lang": lang})
+    confirm = manage.click(href=f"/booking/{token}/cancel")
+    assert "Cancel this booking?" in confirm.text or lang != "en"
+    return confirm.forms[0].submit(status="*")

@@ -11,7 +11,7 @@ from pyramid.request import Request, apply_request_extensions
 from pyramid.threadlocal import RequestContext
 
 from tourism.booking import services
-from tourism.booking.events import BookingConfirmed
+from tourism.booking.events import BookingCancelled, BookingConfirmed, BookingMoved
 from tourism.catalog.models import PRICE_TIERS
 from tourism.catalog.services import experience_text, village_text
 from tourism.notify.ics import booking_event
@@ -49,31 +49,43 @@ def request_for(registry, locale: str) -> Request:
     return request
 
 
-@subscriber(BookingConfirmed)
-def send_confirmation(event: BookingConfirmed) -> None:
-    booking, dbsession = event.booking, event.dbsession
-    request = request_for(event.registry, booking.locale)
+TEMPLATES = "tourism:booking/templates/email/"
+
+
+def render_email(request, template: str, values: dict) -> tuple[str, str, str]:
+    """(subject, text, html) from `<template>_subject.jinja2`, `<template>.txt.jinja2` and
+    `<template>.html.jinja2`, in `request`'s language (see `request_for`)."""
+    # Templates translate through the *current* request: make it the booker's for a moment.
+    with RequestContext(request):
+        subject = render(f"{template}_subject.jinja2", values, request=request).strip()
+        text = render(f"{template}.txt.jinja2", values, request=request)
+        html = render(f"{template}.html.jinja2", values, request=request)
+    return subject, text, html
+
+
+def _values(request, dbsession, booking) -> dict:
+    """What every e-mail about a booking shows, in the booker's language, with a fresh private link."""
     experience = booking.experience
-    tz = ZoneInfo(experience.village.time_zone)
-    token = services.issue_token(dbsession, booking)
     text = experience_text(experience, booking.locale).value
-    village = village_text(experience.village, booking.locale).value
-    values = {
+    return {
         "booking": booking,
         "reference": services.format_reference(booking.reference),
         "title": text.title,
-        "village": village.name,
+        "village": village_text(experience.village, booking.locale).value.name,
         "meeting_point": text.meeting_point,
-        "starts_local": booking.session.starts_at.astimezone(tz),
+        "starts_local": booking.session.starts_at.astimezone(ZoneInfo(experience.village.time_zone)),
         "time_zone": experience.village.time_zone,
         "tier_labels": PRICE_TIERS,
-        "manage_url": request.route_url("booking.manage", token=token),
+        "manage_url": request.route_url("booking.manage", token=services.issue_token(dbsession, booking)),
     }
-    # Templates translate through the *current* request: make it the booker's for a moment.
-    with RequestContext(request):
-        subject = render("tourism:booking/templates/email/confirmed_subject.jinja2", values, request=request).strip()
-        body_text = render("tourism:booking/templates/email/confirmed.txt.jinja2", values, request=request)
-        body_html = render("tourism:booking/templates/email/confirmed.html.jinja2", values, request=request)
+
+
+def _send_ticket_email(event, *, moved: bool, dedupe_key: str) -> None:
+    """The confirmation (or, after a move, the new date): details, .ics and the domains' attachments (the ticket)."""
+    booking = event.booking
+    request = request_for(event.registry, booking.locale)
+    values = dict(_values(request, event.dbsession, booking), moved=moved)
+    subject, body_text, body_html = render_email(request, TEMPLATES + "confirmed", values)
     attachments = [Attachment(f"{booking.reference}.ics", "text/calendar",
                               calendar_file(booking, values["manage_url"]))]
     # Other domains add theirs (the PDF ticket) without booking knowing about them.
@@ -81,8 +93,31 @@ def send_confirmation(event: BookingConfirmed) -> None:
         extra = attach(event.registry, booking)
         if extra is not None:
             attachments.append(extra)
-    enqueue_email(
-        dbsession, to=booking.contact_email, subject=subject, text=body_text, html=body_html,
-        attachments=attachments,
-        now=event.now, dedupe_key=f"booking-confirmed:{booking.id}",
-    )
+    enqueue_email(event.dbsession, to=booking.contact_email, subject=subject, text=body_text, html=body_html,
+                  attachments=attachments, now=event.now, dedupe_key=dedupe_key)
+
+
+@subscriber(BookingConfirmed)
+def send_confirmation(event: BookingConfirmed) -> None:
+    _send_ticket_email(event, moved=False, dedupe_key=f"booking-confirmed:{event.booking.id}")
+
+
+@subscriber(BookingMoved)
+def send_moved(event: BookingMoved) -> None:
+    """A moved booking gets the new date and a new ticket (the old one no longer admits)."""
+    booking = event.booking
+    _send_ticket_email(event, moved=True, dedupe_key=f"booking-moved:{booking.id}:{booking.session_id}:{event.now.isoformat()}")
+
+
+@subscriber(BookingCancelled)
+def send_cancellation(event: BookingCancelled) -> None:
+    """Tell a guest whose confirmed booking was cancelled (by them or by the village) what comes back."""
+    booking = event.booking
+    if booking.confirmed_at is None:
+        return  # a hold let go: nothing was booked, nothing to tell
+    request = request_for(event.registry, booking.locale)
+    values = dict(_values(request, event.dbsession, booking), refund_amount=event.refund_amount,
+                  book_again_url=request.route_url("catalog.experience", slug=booking.experience.slug))
+    subject, body_text, body_html = render_email(request, TEMPLATES + "cancelled", values)
+    enqueue_email(event.dbsession, to=booking.contact_email, subject=subject, text=body_text, html=body_html,
+                  now=event.now, dedupe_key=f"booking-cancelled:{booking.id}")

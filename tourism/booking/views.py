@@ -165,6 +165,18 @@ def pay(request):
     return HTTPSeeOther(request.route_url("booking.manage", token=request.matchdict["token"]))
 
 
+@view_config(route_name="booking.cancel", request_method="GET",
+             renderer="tourism:booking/templates/cancel.jinja2")
+def confirm_cancel(request):
+    """Are you sure? What comes back, and the button that cancels for good."""
+    request.response.cache_control = "no-store"
+    booking = _booking_or_404(request)
+    page = _manage_page(request, booking)
+    if not page["can_change"]:
+        return HTTPSeeOther(request.route_url("booking.manage", token=request.matchdict["token"]))
+    return page
+
+
 @view_config(route_name="booking.cancel", request_method="POST",
              renderer="tourism:booking/templates/manage.jinja2")
 def cancel(request):

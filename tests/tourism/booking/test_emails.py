@@ -61,3 +61,60 @@ def test_vietnamese_guest_gets_vietnamese_and_one_email_only(dbsession, confirme
     assert len(messages) == 1
     assert "Nặn gốm" in messages[0]["Subject"]
     assert "08:30" in messages[0].get_body(("plain",)).get_content()
+
+
+def test_a_cancelled_booking_is_confirmed_by_email_once_in_the_bookers_language(dbsession, confirmed, smtp_server,
+                                                                              app):
+    booking = confirmed("en")
+    refunded = services.cancel_booking(dbsession, booking, now=NOW, registry=app.registry)
+    services.cancel_booking(dbsession, booking, now=NOW, registry=app.registry)  # pressed twice
+    messages = [m for m in deliver(dbsession, smtp_server) if m["To"] == "guest-en@example.com"]
+    assert [m["Subject"].split(":")[0] for m in messages] == ["Booking confirmed", "Booking cancelled"]
+    body = messages[1].get_body(("plain",)).get_content()
+    assert refunded == 0 and "Your booking is cancelled." in body
+    assert services.format_reference(booking.reference) in body and "/experiences/thu-mail-gom" in body
+    manage_url = [line for line in body.splitlines() if "/booking/" in line][0].strip()
+    assert services.find_by_token(dbsession, manage_url.rsplit("/", 1)[-1]) == booking
+
+
+def test_a_refund_on_cancelling_is_announced_with_its_amount(dbsession, confirmed, smtp_server, app):
+    booking = confirmed("en")
+    services.cancel_booking(dbsession, booking, now=NOW, registry=app.registry, refund=lambda b: 450_000)
+    (message,) = [m for m in deliver(dbsession, smtp_server) if m["Subject"].startswith("Booking cancelled")]
+    body = message.get_body(("plain",)).get_content()
+    assert "The village will pay" in body and "450,000" in body, body
+
+
+def test_a_hold_let_go_sends_nothing(dbsession, app, smtp_server, confirmed):
+    from tourism.notify.models import OutboxMessage
+    from sqlalchemy import func, select
+
+    booking = confirmed("en")
+    before = dbsession.scalar(select(func.count()).select_from(OutboxMessage))
+    session = booking.session
+    held, _token = services.create_hold(dbsession, session=session, party={"adult": 1},
+                                        contact=contact(locale="en", email="held@example.com"), now=NOW)
+    services.cancel_booking(dbsession, held, now=NOW, registry=app.registry)
+    assert dbsession.scalar(select(func.count()).select_from(OutboxMessage)) == before
+
+
+def test_a_moved_booking_gets_the_new_date_and_a_new_ticket(dbsession, confirmed, smtp_server, app):
+    from tourism.tickets.codes import REGISTRY_KEY
+
+    booking = confirmed("ko")
+    later = make_session(dbsession, booking.experience, STARTS + timedelta(days=1), capacity=10)
+    services.move_booking(dbsession, booking, later, now=NOW, registry=app.registry)
+    messages = [m for m in deliver(dbsession, smtp_server) if m["To"] == "guest-ko@example.com"]
+    assert len(messages) == 2
+    moved = messages[1]
+    assert moved["Subject"] != messages[0]["Subject"] and "물레 도자기 체험" in moved["Subject"]
+    ics = [p for p in moved.iter_attachments() if p.get_content_type() == "text/calendar"][0]
+    start = icalendar.Calendar.from_ical(ics.get_content()).walk("VEVENT")[0].decoded("DTSTART")
+    assert start.astimezone(timezone.utc) == STARTS + timedelta(days=1)
+    pdfs = [p for p in moved.iter_attachments() if p.get_content_type() == "application/pdf"]
+    if pdfs:  # the ticket, signed for the new session (absent only without the PDF fonts)
+        from tests.tourism.tickets.samples import qr_codes
+
+        (code,) = qr_codes(pdfs[0].get_content())
+        claims = app.registry[REGISTRY_KEY].verify(code)
+        assert claims.session_id == later.id

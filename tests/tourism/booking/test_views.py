@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from tests.factories import make_experience, make_session, make_village
+from tests.factories import cancel_as_guest, make_experience, make_session, make_village
 from pyramid.i18n import make_localizer
 
 from tourism.booking.models import Booking, BookingStatus
@@ -115,9 +115,13 @@ def test_cancel_and_move_from_the_manage_page(app_at, dbsession, workshop):
     booking = dbsession.scalar(select(Booking).where(Booking.contact_email == "minji@example.kr"))
     assert booking.session_id == later.id
     assert "cancelling costs nothing" in manage.text
-    cancel_form = [f for f in manage.forms.values() if f.action.endswith("/cancel")][0]
-    cancelled = cancel_form.submit(status=303).follow()
+    token = manage.request.path.rsplit("/", 1)[-1]
+    confirm = manage.click(href=f"/booking/{token}/cancel")
+    assert booking.status == BookingStatus.CONFIRMED  # asking is not cancelling
+    assert confirm.click(href=f"/booking/{token}$").request.path == f"/booking/{token}"  # "No, keep my booking"
+    cancelled = cancel_as_guest(app_at, token).follow()
     assert booking.status == BookingStatus.CANCELLED and "cancelled" in cancelled.text
+    app_at.get(f"/booking/{token}/cancel").follow()  # nothing left to cancel: back to the booking
     dbsession.refresh(later)
     assert later.seats_booked == 0
 

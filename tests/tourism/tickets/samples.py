@@ -52,3 +52,12 @@ def make_manifest(count: int) -> pdf.ManifestData:
         when="Saturday, March 14, 2026 at 7:00 AM", time_zone="Indochina Time (GMT+07:00)",
         tiers=("Adult", "Child", "Senior"), guests=guests, labels=MANIFEST_LABELS,
         printed="Printed 3/14/26, 6:12 AM", summary=f"{count} bookings", language="en")
+
+
+def qr_codes(data: bytes) -> list[str]:
+    """Render a PDF's first page at 150 dpi, as a phone camera would see it, and decode its QR codes."""
+    import pypdfium2
+    import zxingcpp
+
+    image = pypdfium2.PdfDocument(data)[0].render(scale=150 / 72).to_pil()
+    return [barcode.text for barcode in zxingcpp.read_barcodes(image)]

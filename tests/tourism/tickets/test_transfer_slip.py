@@ -3,13 +3,11 @@ payload, and the manage page offers it only while the transfer is awaited."""
 import io
 from datetime import datetime, timedelta, timezone
 
-import pypdfium2
 import pytest
-import zxingcpp
 from pypdf import PdfReader
 
 from tests.factories import contact, make_experience, make_session, make_village
-from tests.tourism.tickets.samples import NAMES
+from tests.tourism.tickets.samples import NAMES, qr_codes
 from tourism.booking import services as booking_services
 from tourism.payments import vietqr
 from tourism.payments.services import providers
@@ -38,12 +36,6 @@ def make_slip(**overrides) -> pdf.TransferSlipData:
 def pdf_text(data: bytes) -> str:
     """The text of every page, line breaks and runs of spaces as one space."""
     return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
-
-
-def qr_codes(data: bytes) -> list[str]:
-    """Render the first page at 150 dpi, as a phone camera would see it, and decode its QR codes."""
-    image = pypdfium2.PdfDocument(data)[0].render(scale=150 / 72).to_pil()
-    return [barcode.text for barcode in zxingcpp.read_barcodes(image)]
 
 
 # --- the PDF ------------------------------------------------------------------------------------
