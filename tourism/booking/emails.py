@@ -63,8 +63,8 @@ def render_email(request, template: str, values: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def _values(request, dbsession, booking) -> dict:
-    """What every e-mail about a booking shows, in the booker's language, with a fresh private link."""
+def booking_values(booking) -> dict:
+    """What every e-mail about a booking shows, in the booker's language."""
     experience = booking.experience
     text = experience_text(experience, booking.locale).value
     return {
@@ -76,15 +76,19 @@ def _values(request, dbsession, booking) -> dict:
         "starts_local": booking.session.starts_at.astimezone(ZoneInfo(experience.village.time_zone)),
         "time_zone": experience.village.time_zone,
         "tier_labels": PRICE_TIERS,
-        "manage_url": request.route_url("booking.manage", token=services.issue_token(dbsession, booking)),
     }
+
+
+def new_manage_url(request, dbsession, booking) -> str:
+    """A private link of the e-mail's own: only tokens' hashes are stored, so none can be reused."""
+    return request.route_url("booking.manage", token=services.issue_token(dbsession, booking))
 
 
 def _send_ticket_email(event, *, moved: bool, dedupe_key: str) -> None:
     """The confirmation (or, after a move, the new date): details, .ics and the domains' attachments (the ticket)."""
     booking = event.booking
     request = request_for(event.registry, booking.locale)
-    values = dict(_values(request, event.dbsession, booking), moved=moved)
+    values = dict(booking_values(booking), moved=moved, manage_url=new_manage_url(request, event.dbsession, booking))
     subject, body_text, body_html = render_email(request, TEMPLATES + "confirmed", values)
     attachments = [Attachment(f"{booking.reference}.ics", "text/calendar",
                               calendar_file(booking, values["manage_url"]))]
@@ -116,7 +120,8 @@ def send_cancellation(event: BookingCancelled) -> None:
     if booking.confirmed_at is None:
         return  # a hold let go: nothing was booked, nothing to tell
     request = request_for(event.registry, booking.locale)
-    values = dict(_values(request, event.dbsession, booking), refund_amount=event.refund_amount,
+    values = dict(booking_values(booking), manage_url=new_manage_url(request, event.dbsession, booking),
+                  refund_amount=event.refund_amount,
                   book_again_url=request.route_url("catalog.experience", slug=booking.experience.slug))
     subject, body_text, body_html = render_email(request, TEMPLATES + "cancelled", values)
     enqueue_email(event.dbsession, to=booking.contact_email, subject=subject, text=body_text, html=body_html,

@@ -1,12 +1,5 @@
 """E-mails about payments, written to the outbox in the same transaction, in the booker's language."""
-from zoneinfo import ZoneInfo
-
-from pyramid.renderers import render
-from pyramid.threadlocal import RequestContext
-
-from tourism.booking import services as booking_services
-from tourism.booking.emails import request_for
-from tourism.catalog.services import experience_text, village_text
+from tourism.booking.emails import booking_values, new_manage_url, render_email, request_for
 from tourism.notify.services import Attachment, email_enqueued, enqueue_email
 from tourism.payments import vietqr
 from tourism.payments.models import RefundStatus
@@ -28,24 +21,10 @@ def send_refund_notice(dbsession, booking, refund, *, registry, now) -> None:
     One message per payment (a repeated event sends nothing new).
     """
     request = request_for(registry, booking.locale)
-    experience = booking.experience
-    tz = experience.village.time_zone
-    values = {
-        "booking": booking,
-        "reference": booking_services.format_reference(booking.reference),
-        "title": experience_text(experience, booking.locale).value.title,
-        "village": village_text(experience.village, booking.locale).value.name,
-        "starts_local": booking.session.starts_at.astimezone(ZoneInfo(tz)),
-        "time_zone": tz,
-        "amount": refund.amount,
-        "reason": refund.reason,
-        "failed": refund.status == RefundStatus.FAILED,
-        "book_again_url": request.route_url("catalog.experience", slug=experience.slug),
-    }
-    with RequestContext(request):
-        subject = render(TEMPLATES + "refunded_subject.jinja2", values, request=request).strip()
-        text = render(TEMPLATES + "refunded.txt.jinja2", values, request=request)
-        html = render(TEMPLATES + "refunded.html.jinja2", values, request=request)
+    values = dict(booking_values(booking), amount=refund.amount, reason=refund.reason,
+                  failed=refund.status == RefundStatus.FAILED,
+                  book_again_url=request.route_url("catalog.experience", slug=booking.experience.slug))
+    subject, text, html = render_email(request, TEMPLATES + "refunded", values)
     enqueue_email(dbsession, to=booking.contact_email, subject=subject, text=text, html=html, now=now,
                   dedupe_key=f"payment-refunded:{refund.payment_id}")
 
@@ -62,10 +41,7 @@ def send_transfer_instructions(dbsession, booking, payment, instructions, *, reg
     if email_enqueued(dbsession, dedupe_key):
         return  # before issue_token, so choosing the transfer again adds no link token
     request = request_for(registry, booking.locale)
-    experience = booking.experience
-    tz = experience.village.time_zone
-    # Only the hash of a token is stored, so the e-mail gets a link of its own, as the confirmation does.
-    token = booking_services.issue_token(dbsession, booking)
+    manage_url = new_manage_url(request, dbsession, booking)
     attachments = [Attachment(f"VietQR-{booking.reference}.png", "image/png",
                               vietqr.qr_png(instructions.payload, scale=EMAIL_QR_SCALE),
                               content_id=f"vietqr.{booking.reference}.{payment.id}@langviet")]
@@ -73,23 +49,9 @@ def send_transfer_instructions(dbsession, booking, payment, instructions, *, reg
         extra = attach(registry, booking, instructions)
         if extra is not None:
             attachments.append(extra)
-    values = {
-        "booking": booking,
-        "transfer": instructions,
-        "reference": booking_services.format_reference(booking.reference),
-        "title": experience_text(experience, booking.locale).value.title,
-        "village": village_text(experience.village, booking.locale).value.name,
-        "starts_local": booking.session.starts_at.astimezone(ZoneInfo(tz)),
-        "deadline": booking.hold_expires_at,
-        "time_zone": tz,
-        "qr_cid": attachments[0].content_id,
-        "qr_size": vietqr.qr_png_size(instructions.payload, scale=EMAIL_QR_SCALE),
-        "has_slip": len(attachments) > 1,
-        "manage_url": request.route_url("booking.manage", token=token),
-    }
-    with RequestContext(request):
-        subject = render(TEMPLATES + "transfer_subject.jinja2", values, request=request).strip()
-        text = render(TEMPLATES + "transfer.txt.jinja2", values, request=request)
-        html = render(TEMPLATES + "transfer.html.jinja2", values, request=request)
+    values = dict(booking_values(booking), transfer=instructions, deadline=booking.hold_expires_at,
+                  qr_cid=attachments[0].content_id, has_slip=len(attachments) > 1, manage_url=manage_url,
+                  qr_size=vietqr.qr_png_size(instructions.payload, scale=EMAIL_QR_SCALE))
+    subject, text, html = render_email(request, TEMPLATES + "transfer", values)
     enqueue_email(dbsession, to=booking.contact_email, subject=subject, text=text, html=html,
                   attachments=attachments, now=now, dedupe_key=dedupe_key)
