@@ -32,6 +32,20 @@ def includeme(config):
 
     config.include(".refund_views")  # the operator's refunds to pay back, and failed ones
 
+    if "vietqr" in registered:
+        from tourism.i18n import _
+
+        # Banks send no callback: the operator confirms transfers one by one, or imports the
+        # bank's statement (CSV). Whether cards are on or not.
+        views = "tourism.payments.console_views"
+        config.add_route("payments.transfers", "/console/transfers", factory=f"{views}.operator_scope")
+        config.add_route("payments.transfers.import", "/console/transfers/import", factory=f"{views}.operator_scope")
+        config.add_route("payments.transfers.received", "/console/transfers/{reference}/received",
+                         factory=f"{views}.transfer_booking")
+        config.add_console_link("payments.transfers", _("Bank transfers to confirm"))
+        config.add_console_link("payments.transfers.import", _("Import a bank statement"))
+        config.scan(".console_views")
+
     if "stripe" in registered:
         from tourism.payments.stripe_provider import CSP_SOURCES
 

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from pyramid.exceptions import ConfigurationError
 from sqlalchemy import select
 
-from tourism.booking.models import BookingStatus
+from tourism.booking.models import Booking, BookingStatus
 from tourism.booking.services import format_reference
+from tourism.catalog.models import Experience, Village
+from tourism.concurrency import RaceGuard
 from tourism.i18n import _
 from tourism.payments import bank_statement, vietqr
 from tourism.payments.emails import send_transfer_instructions
 from tourism.payments.interfaces import PaymentStart, RefundResult
-from tourism.payments.models import Payment, PaymentStatus
+from tourism.payments.models import RECEIVED, Payment, PaymentStatus
 from tourism.payments.refunds import refund_through
 from tourism.payments.settlement import settle_received_payment
 
@@ -101,25 +103,69 @@ def awaited_transfer(dbsession, booking) -> Payment | None:
         Payment.booking_id == booking.id, Payment.provider == NAME, Payment.status == PaymentStatus.PENDING))
 
 
+# Bookings whose awaited transfer still counts: held, expired (a late transfer follows the
+# late-payment rule) or confirmed to pay at the village (the transfer then replaces the cash).
+OPEN_STATUSES = (BookingStatus.HELD, BookingStatus.EXPIRED, BookingStatus.CONFIRMED)
+
+# Off (tests only), the payment row is not locked before it is settled; a pause after reading
+# it lets two presses of "received" both see it awaited.
+RECEIPT_GUARD = RaceGuard()
+
+
+def awaited_transfers(dbsession, *, operator_id: int | None = None, lock: bool = False) -> list[Payment]:
+    """The VietQR transfers still awaited, newest booking first: all of them, or only for the
+    bookings of `operator_id`'s villages. `lock` locks the payment rows until the transaction ends."""
+    query = (select(Payment).join(Booking, Booking.id == Payment.booking_id)
+             .where(Payment.provider == NAME, Payment.status == PaymentStatus.PENDING,
+                    Booking.status.in_(OPEN_STATUSES))
+             .order_by(Booking.created_at.desc(), Booking.id.desc()))
+    if operator_id is not None:
+        query = (query.join(Experience, Experience.id == Booking.experience_id)
+                 .join(Village, Village.id == Experience.village_id).where(Village.operator_id == operator_id))
+    if lock:
+        query = query.with_for_update(of=Payment).execution_options(populate_existing=True)
+    return list(dbsession.scalars(query))
+
+
+def _locked(dbsession, payment: Payment) -> Payment:
+    """`payment` as it is once its row is locked: a press (or an import) racing this one has
+    either finished, and this one sees the payment received, or waits for this one."""
+    if not RECEIPT_GUARD.enabled:
+        dbsession.refresh(payment)
+        RECEIPT_GUARD.pause()
+        return payment
+    return dbsession.scalar(select(Payment).where(Payment.id == payment.id).with_for_update()
+                            .execution_options(populate_existing=True))
+
+
 def mark_received(dbsession, payment: Payment, *, providers: dict, now, registry) -> str:
-    """An operator saw the transfer on the account: the booking is confirmed (or the money given back)."""
+    """An operator saw the transfer on the account: the booking is confirmed (or the money given back).
+
+    Returns what settling did (payments.settlement); a payment already received changes
+    nothing ("no change: …"), also when two people press at the same moment. Locks the
+    payment row until the transaction ends.
+    """
+    payment = _locked(dbsession, payment)
     return settle_received_payment(dbsession, payment, received=payment.amount, currency=payment.currency,
                                    providers=providers, now=now, registry=registry)
 
 
-def import_statement(dbsession, data: bytes | str, *, providers: dict, now, registry):
+def import_statement(dbsession, data: bytes | str, *, providers: dict, now, registry, operator_id: int | None = None):
     """Match a bank statement against awaited transfers and settle the lines that match.
 
     Returns (report, outcomes): the MatchReport (mismatched amounts, unmatched lines and
     duplicates are listed there and change nothing) and, per matched reference, what
     settling did. Raises ValueError with a message for a file that is not a statement.
+
+    With `operator_id`, only that operator's bookings are matched: a line naming another
+    operator's booking (the platform's account may receive every operator's transfers) is
+    listed as unmatched and settles nothing. None (an admin) matches every operator's.
+    The awaited payments are locked until the transaction ends.
     """
     lines = bank_statement.parse_statement(data)
-    awaited = {p.booking.reference: p for p in dbsession.scalars(select(Payment).where(
-        Payment.provider == NAME, Payment.status == PaymentStatus.PENDING))}
+    awaited = {p.booking.reference: p for p in awaited_transfers(dbsession, operator_id=operator_id, lock=True)}
     open_bookings = [bank_statement.OpenBooking(reference, payment.amount, payment.booking_id)
-                     for reference, payment in awaited.items()
-                     if payment.booking.status in (BookingStatus.HELD, BookingStatus.EXPIRED, BookingStatus.CONFIRMED)]
+                     for reference, payment in awaited.items()]
     report = bank_statement.match_statement(lines, open_bookings)
     outcomes = {}
     for match in report.matched:
@@ -128,3 +174,24 @@ def import_statement(dbsession, data: bytes | str, *, providers: dict, now, regi
             dbsession, payment, received=match.line.amount, currency=payment.currency, providers=providers,
             now=now, registry=registry)
     return report, outcomes
+
+
+def already_received(dbsession, lines: list[bank_statement.StatementLine], *,
+                     operator_id: int | None = None) -> dict[int, str]:
+    """Which of `lines` (unmatched by an import) name a booking whose transfer was already
+    received: line number → booking reference. Importing a statement that overlaps the last
+    one then says "recorded before" instead of listing those lines as unknown."""
+    query = (select(Payment.booking_id, Booking.reference, Payment.amount)
+             .join(Booking, Booking.id == Payment.booking_id)
+             .where(Payment.provider == NAME, Payment.status.in_(RECEIVED)))
+    if operator_id is not None:
+        query = (query.join(Experience, Experience.id == Booking.experience_id)
+                 .join(Village, Village.id == Experience.village_id).where(Village.operator_id == operator_id))
+    received = {reference: bank_statement.OpenBooking(reference, amount, booking_id)
+                for booking_id, reference, amount in dbsession.execute(query)}
+    if not received or not lines:
+        return {}
+    report = bank_statement.match_statement(lines, list(received.values()))
+    found = {m.line.line_number: m.booking.reference for m in (*report.matched, *report.amount_mismatch)}
+    found.update({line.line_number: d.booking.reference for d in report.duplicates for line in d.lines})
+    return found
