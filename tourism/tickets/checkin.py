@@ -247,6 +247,11 @@ def admissions_for(dbsession, booking: Booking) -> list[Admission]:
                                   .order_by(Admission.admitted_at, Admission.id)))
 
 
+def admitted_count(dbsession, booking: Booking) -> int:
+    """People the booking's admissions have let in so far."""
+    return _admitted(dbsession, booking.id)
+
+
 def admission_summary(dbsession, session_id: int) -> AdmissionSummary:
     """Guests of the session's confirmed bookings: booked, admitted, still to come."""
     confirmed = (Booking.session_id == session_id, Booking.status == BookingStatus.CONFIRMED)

@@ -1,0 +1,410 @@
+"""The check-in scanner over HTTP: the day's sessions, the scanner form without JavaScript,
+the JSON the scanner's script talks to, and who may use any of it.
+
+Every bad scan — forged, truncated, another day's, another session's, cancelled, all
+admitted, replayed — gets a clear answer in the user's language and changes nothing.
+"""
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.factories import contact, make_experience, make_operator, make_session, make_staff, make_village, sign_in
+from tourism.booking import services
+from tourism.tickets import checkin, codes
+from tourism.tickets.models import Admission
+from tourism.tickets.services import ticket_code
+
+NOW = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)  # 08:00 in Hà Nội
+TODAY = NOW + timedelta(hours=6)  # 14:00 local
+TOMORROW = TODAY + timedelta(days=1)
+PARTY = 4
+
+
+@pytest.fixture
+def keys(app):
+    return app.registry[codes.REGISTRY_KEY]
+
+
+@pytest.fixture
+def village(dbsession):
+    return make_village(dbsession, slug="cong-lang", province="Tỉnh Cổng",
+                        texts={"vi": "Làng Cổng", "en": "Gate Village"})
+
+
+@pytest.fixture
+def operator(dbsession, village):
+    return make_operator(dbsession, villages=[village])
+
+
+@pytest.fixture
+def experience(dbsession, village):
+    return make_experience(dbsession, village, "cong-lang-gom", max_party=8,
+                           texts={"vi": "Bàn xoay gốm", "en": "Pottery wheel"})
+
+
+@pytest.fixture
+def session(dbsession, experience):
+    return make_session(dbsession, experience, TODAY, capacity=20)
+
+
+@pytest.fixture
+def later_session(dbsession, experience):
+    return make_session(dbsession, experience, TOMORROW, capacity=20)
+
+
+@pytest.fixture
+def stranger_session(dbsession):
+    """Another operator's session, today."""
+    village = make_village(dbsession, slug="lang-khac", province="Tỉnh Khác")
+    make_operator(dbsession, slug="htx-khac", name="HTX Khác", villages=[village])
+    return make_session(dbsession, make_experience(dbsession, village, "lang-khac-det"), TODAY, capacity=20)
+
+
+def confirmed(dbsession, session, seats=PARTY, name="Nguyễn Thị Lan", **party):
+    booking, _token = services.create_hold(dbsession, session=session, party=party or {"adult": seats},
+                                           contact=contact(name=name), now=NOW - timedelta(days=2))
+    services.confirm_booking(dbsession, booking, now=NOW - timedelta(days=2))
+    return booking
+
+
+@pytest.fixture
+def booking(dbsession, session):
+    return confirmed(dbsession, session, adult=3, child=1)
+
+
+@pytest.fixture
+def staff(dbsession, operator):
+    return make_staff(dbsession, operator)
+
+
+@pytest.fixture
+def staff_app(app_at, staff):
+    app_at.extra_environ["HTTP_ACCEPT_LANGUAGE"] = "en"
+    sign_in(app_at)
+    return app_at
+
+
+def scanner_url(session, tail=""):
+    return f"/console/sessions/{session.id}/checkin{tail}"
+
+
+def page_config(page) -> dict:
+    return json.loads(page.html.select_one("#checkin-config").string)
+
+
+def csrf(testapp, session) -> dict:
+    return {"X-CSRF-Token": testapp.get(scanner_url(session, "/guests.json")).json["csrfToken"]}
+
+
+def admitted(dbsession, booking) -> int:
+    return checkin.admitted_count(dbsession, booking)
+
+
+def result_text(page) -> str:
+    return " ".join(page.html.select_one("#checkin-result").get_text(" ", strip=True).split())
+
+
+def submit(testapp, session, reference, people="", status=200, **extra):
+    form = testapp.get(scanner_url(session)).forms["checkin-form"]
+    form["reference"], form["people"] = reference, people
+    for name, value in extra.items():
+        form[name] = value
+    return form.submit(status=status)
+
+
+# --- who may use it -----------------------------------------------------------------------
+
+def test_strangers_are_asked_to_sign_in_and_refused_json(app_at, dbsession, session, booking):
+    for path in ("/console/checkin", scanner_url(session)):
+        response = app_at.get(path)
+        assert response.status_int == 303 and "/console/sign-in?next=" in response.location
+    answer = app_at.get(scanner_url(session, "/guests.json"), status=403)
+    assert answer.json["ok"] is False and answer.json["reason"] == "signed_out" and answer.json["message"]
+    for tail in ("/admit", "/sync"):
+        # Without a session there is no CSRF token either: refused all the same, in JSON.
+        answer = app_at.post_json(scanner_url(session, tail), {"scans": []}, status=(400, 403))
+        assert answer.json["ok"] is False
+    app_at.post(scanner_url(session), {"reference": booking.reference}, status=(400, 403))
+    assert admitted(dbsession, booking) == 0
+
+
+def test_another_operators_staff_are_refused_everywhere(staff_app, dbsession, stranger_session):
+    other_booking = confirmed(dbsession, stranger_session)
+    token = csrf_from_console(staff_app)
+    for tail in ("", "/guests.json"):
+        staff_app.get(scanner_url(stranger_session, tail), status=403)
+    staff_app.post(scanner_url(stranger_session), {"csrf_token": token, "reference": other_booking.reference},
+                   status=403)
+    for tail, body in (("/admit", {"reference": other_booking.reference, "scan_id": "x1"}), ("/sync", {"scans": []})):
+        answer = staff_app.post_json(scanner_url(stranger_session, tail), body, headers={"X-CSRF-Token": token},
+                                     status=403)
+        assert answer.json["reason"] == "forbidden"
+    assert admitted(dbsession, other_booking) == 0
+
+
+def csrf_from_console(testapp) -> str:
+    return testapp.get("/console").forms[0]["csrf_token"].value
+
+
+def test_unknown_and_huge_session_ids_are_not_found(staff_app):
+    for session_id in ("999999", "99999999999999999999"):
+        staff_app.get(f"/console/sessions/{session_id}/checkin", status=404)
+    staff_app.get("/console/sessions/abc/checkin", status=404)
+
+
+# --- the day's sessions -------------------------------------------------------------------
+
+def test_the_list_shows_todays_and_tomorrows_sessions_of_ones_own_villages(staff_app, dbsession, session,
+                                                                          later_session, stranger_session, booking):
+    make_session(dbsession, session.experience, TODAY + timedelta(days=2))  # the day after tomorrow: not listed
+    page = staff_app.get("/console/checkin")
+    assert "no-store" in page.headers["Cache-Control"]
+    links = [a["href"] for a in page.html.select(".checkin-session a.button")]
+    assert scanner_url(session) in links and scanner_url(later_session) in links
+    assert scanner_url(stranger_session) not in links
+    assert len([link for link in links if link.endswith("/checkin")]) == 2
+    first = page.html.select_one(".checkin-session")
+    assert "Pottery wheel" in first.get_text() and "4" in first.select_one(".checkin-counts").get_text()
+    assert f"/console/sessions/{session.id}/manifest.pdf" in links
+    assert "/console/checkin" in [a["href"] for a in staff_app.get("/console").html.select("a")]
+
+
+def test_admins_see_every_operators_sessions(app_at, dbsession, session, stranger_session):
+    make_staff(dbsession, None, email="admin@example.com")
+    sign_in(app_at, "admin@example.com")
+    links = [a["href"] for a in app_at.get("/console/checkin").html.select(".checkin-session a.button")]
+    assert scanner_url(session) in links and scanner_url(stranger_session) in links
+
+
+# --- the form without JavaScript ----------------------------------------------------------
+
+def test_the_scanner_page_carries_what_the_script_needs(staff_app, session, booking, keys):
+    page = staff_app.get(scanner_url(session))
+    assert "no-store" in page.headers["Cache-Control"]
+    config = page_config(page)
+    assert config["sessionId"] == session.id
+    assert config["keys"] == {str(kid): codes.public_key_b64(key) for kid, key in keys.public_keys.items()}
+    assert config["urls"]["worker"] == "/console/checkin-sw.js" and config["urls"]["scope"] == "/console/"
+    assert all(isinstance(text, str) and text for text in config["messages"].values())
+    assert "{count}" in config["messages"]["allAdmitted"]
+    assert page.html.select_one("script[type=module]")["src"].startswith("http://example.com/static/js/checkin.js?x=")
+    assert page.html.select_one("#checkin-scanner").has_attr("hidden")  # camera needs JavaScript
+    assert booking.reference in page.html.select_one("#checkin-guests").decode()
+
+
+def test_admitting_by_reference_without_javascript(staff_app, dbsession, session, booking):
+    page = submit(staff_app, session, " " + booking.reference[:4].lower() + "-" + booking.reference[4:], "3")
+    text = result_text(page)
+    assert "Nguyễn Thị Lan" in text and "3" in text
+    assert page.html.select_one("#checkin-result")["class"] == ["checkin-result", "checkin-result--ok"]
+    assert admitted(dbsession, booking) == 3
+    # Empty: everyone left; then nobody is left.
+    submit(staff_app, session, booking.reference)
+    assert admitted(dbsession, booking) == PARTY
+    refused = submit(staff_app, session, booking.reference, status=422)
+    assert "have already been admitted" in result_text(refused)
+    assert refused.html.select_one("#checkin-result")["role"] == "alert"
+    assert admitted(dbsession, booking) == PARTY
+
+
+def test_the_same_form_sent_twice_admits_once(staff_app, dbsession, session, booking):
+    form = staff_app.get(scanner_url(session)).forms["checkin-form"]
+    form["reference"], form["people"] = booking.reference, "2"
+    form.submit()
+    again = form.submit()  # the browser's "send again"
+    assert "already recorded" in result_text(again)
+    assert admitted(dbsession, booking) == 2
+
+
+def test_a_code_typed_by_a_hardware_scanner_is_admitted(staff_app, dbsession, session, booking, keys):
+    submit(staff_app, session, ticket_code(keys, booking), "1")
+    assert admitted(dbsession, booking) == 1
+
+
+def more_people(code: str) -> str:
+    """The code with its party raised to 9 and the old signature: a forgery."""
+    raw = bytearray(codes.b45decode(code[len(codes.PREFIX):]))
+    raw[11:13] = (9).to_bytes(2, "big")  # key id 2, reference 5, session 4, then the party
+    return codes.PREFIX + codes.b45encode(bytes(raw))
+
+
+@pytest.mark.parametrize("mangle, expected", [
+    (more_people, "damaged or forged"),
+    (lambda code: code[:60], "incomplete or damaged"),
+    (lambda code: "LV1:" + "Z" * 20, "incomplete or damaged"),
+    (lambda code: code[:-1] + ":", "incomplete or damaged"),
+    (lambda code: "LV9:" + code[4:], "not a LàngViệt ticket"),
+])
+def test_forged_and_truncated_codes_are_refused(staff_app, dbsession, session, booking, keys, mangle, expected):
+    page = submit(staff_app, session, mangle(ticket_code(keys, booking)), status=422)
+    assert expected in result_text(page) and "Not admitted" in result_text(page)
+    assert admitted(dbsession, booking) == 0
+
+
+def test_a_cancelled_booking_is_refused(staff_app, dbsession, session, booking):
+    services.cancel_booking(dbsession, booking, now=NOW)
+    page = submit(staff_app, session, booking.reference, status=422)
+    assert "was cancelled" in result_text(page)
+    assert admitted(dbsession, booking) == 0
+
+
+def test_unknown_references_are_refused(staff_app, dbsession, session, stranger_session):
+    hidden = confirmed(dbsession, stranger_session)
+    for entry in ("ZZZZ-ZZZZ", "hello", hidden.reference):  # another operator's: as if unknown
+        page = submit(staff_app, session, entry, status=422)
+        assert "No booking for this session has the reference" in result_text(page)
+        assert page.html.select_one("#reference")["aria-invalid"] == "true"
+    assert admitted(dbsession, hidden) == 0
+
+
+def test_a_ticket_for_another_session_says_which(staff_app, dbsession, session, later_session, keys):
+    tomorrows = confirmed(dbsession, later_session)
+    for entry in (tomorrows.reference, ticket_code(keys, tomorrows)):
+        text = result_text(submit(staff_app, session, entry, status=422))
+        assert "This ticket is for another session: Pottery wheel · Wed, Dec 2 · 2:00" in text
+    # Opened on the right session but a day early: another day.
+    text = result_text(submit(staff_app, later_session, tomorrows.reference, status=422))
+    assert "another day" in text
+    assert admitted(dbsession, tomorrows) == 0
+
+
+def test_another_operators_ticket_is_not_for_this_session(staff_app, dbsession, session, stranger_session, keys):
+    hidden = confirmed(dbsession, stranger_session)
+    text = result_text(submit(staff_app, session, ticket_code(keys, hidden), status=422))
+    assert "not for this session" in text and "Khác" not in text
+    assert admitted(dbsession, hidden) == 0
+
+
+def test_bad_people_numbers_are_refused(staff_app, dbsession, session, booking):
+    for people in ("0", "-1", "two", "1.5", "100000"):
+        page = submit(staff_app, session, booking.reference, people, status=422)
+        assert "whole number" in result_text(page) or "at least one" in result_text(page)
+    assert "Only 4 people are left" in result_text(submit(staff_app, session, booking.reference, "5", status=422))
+    assert admitted(dbsession, booking) == 0
+
+
+def test_the_form_needs_its_csrf_token(staff_app, dbsession, session, booking):
+    staff_app.post(scanner_url(session), {"reference": booking.reference}, status=400)
+    assert admitted(dbsession, booking) == 0
+
+
+# --- JSON -------------------------------------------------------------------------------
+
+def test_the_guest_list_for_offline_use(staff_app, dbsession, session, booking, keys):
+    cancelled = confirmed(dbsession, session, name="Kim Min-ji")
+    services.cancel_booking(dbsession, cancelled, now=NOW)
+    confirmed(dbsession, session, name="Ông Ba", seats=1)
+    answer = staff_app.get(scanner_url(session, "/guests.json"))
+    assert "no-store" in answer.headers["Cache-Control"] and answer.content_type == "application/json"
+    guests = {g["reference"]: g for g in answer.json["guests"]}
+    lan = guests[booking.reference]
+    assert lan["name"] == "Nguyễn Thị Lan" and lan["party"] == PARTY and lan["admitted"] == 0
+    assert lan["status"] == "confirmed" and lan["code"] == ticket_code(keys, booking)
+    assert "3 × " in lan["tiers"] and "1 × " in lan["tiers"] and lan["language"]
+    assert guests[cancelled.reference]["status"] == "cancelled" and guests[cancelled.reference]["code"] is None
+    assert answer.json["summary"] == {"booked": PARTY + 1, "admitted": 0, "remaining": PARTY + 1}
+    assert answer.json["csrfToken"]
+
+
+def test_admit_json_is_idempotent_per_scan(staff_app, dbsession, session, booking, keys):
+    headers = csrf(staff_app, session)
+    body = {"code": ticket_code(keys, booking), "people": 2, "scan_id": "3b0c4e9e-0d0a-4c7e-9a55-1f0a9d0e7f11"}
+    first = staff_app.post_json(scanner_url(session, "/admit"), body, headers=headers).json
+    assert first["ok"] and first["admitted"] == 2 and first["remaining"] == 2 and not first["duplicate"]
+    assert first["name"] == "Nguyễn Thị Lan"
+    again = staff_app.post_json(scanner_url(session, "/admit"), body, headers=headers).json
+    assert again["ok"] and again["duplicate"] and again["admitted"] == 2
+    assert admitted(dbsession, booking) == 2
+    # Everyone left, by reference.
+    rest = staff_app.post_json(scanner_url(session, "/admit"), {"reference": booking.reference, "scan_id": "s-2"},
+                               headers=headers).json
+    assert rest["admitted_now"] == 2 and rest["remaining"] == 0
+    refused = staff_app.post_json(scanner_url(session, "/admit"), {"reference": booking.reference, "scan_id": "s-3"},
+                                  headers=headers, status=422).json
+    assert refused == {"ok": False, "scan_id": "s-3", "reason": "all_admitted",
+                       "message": "All 4 people on this ticket have already been admitted."}
+
+
+def test_admit_json_answers_in_the_users_language(staff_app, dbsession, session, booking):
+    services.cancel_booking(dbsession, booking, now=NOW)
+    headers = dict(csrf(staff_app, session), **{"Accept-Language": "vi"})
+    answer = staff_app.post_json(scanner_url(session, "/admit"), {"reference": booking.reference, "scan_id": "s-1"},
+                                 headers=headers, status=422).json
+    assert answer["reason"] == "cancelled" and answer["message"] == "Đơn đặt chỗ này đã bị hủy."
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe", b'"text"'])
+def test_bad_json_gets_400_with_a_message(staff_app, dbsession, session, booking, body):
+    headers = dict(csrf(staff_app, session), **{"Content-Type": "application/json"})
+    for tail in ("/admit", "/sync"):
+        answer = staff_app.post(scanner_url(session, tail), body, headers=headers, status=400).json
+        assert answer["ok"] is False and answer["reason"] == "bad_request" and answer["message"]
+    answer = staff_app.post_json(scanner_url(session, "/sync"), {"scans": "all"}, headers=headers, status=400)
+    assert answer.json["message"]
+    assert admitted(dbsession, booking) == 0
+
+
+def test_json_without_the_csrf_token_is_refused_in_json(staff_app, dbsession, session, booking):
+    answer = staff_app.post_json(scanner_url(session, "/admit"), {"reference": booking.reference, "scan_id": "s"},
+                                 status=400).json
+    assert answer["reason"] == "csrf" and answer["message"]
+    assert admitted(dbsession, booking) == 0
+
+
+def scan(code, people, scan_id, scanned_at=TODAY - timedelta(minutes=10)):
+    return {"code": code, "people": people, "scan_id": scan_id, "scanned_at": scanned_at.isoformat()}
+
+
+def test_sync_is_idempotent_and_flags_double_admissions(staff_app, dbsession, session, booking, keys):
+    code = ticket_code(keys, booking)
+    # Two phones, offline, each let the whole party in.
+    batch = {"scans": [scan(code, PARTY, "phone-a-1"), scan(code, PARTY, "phone-b-1")]}
+    headers = csrf(staff_app, session)
+    first = staff_app.post_json(scanner_url(session, "/sync"), batch, headers=headers).json
+    assert [r["ok"] for r in first["results"]] == [True, True]
+    assert first["results"][0]["admitted_now"] == PARTY and first["results"][0]["warnings"] == []
+    assert first["results"][1]["admitted_now"] == 0
+    assert first["results"][1]["warnings"] == ["Admitted twice while offline: 4 more people than the ticket holds."]
+    assert first["summary"] == {"booked": PARTY, "admitted": PARTY, "remaining": 0}
+    again = staff_app.post_json(scanner_url(session, "/sync"), batch, headers=headers).json
+    # The scan that let people in is found again; the one that let nobody in warns again.
+    assert again["results"][0]["duplicate"] and again["results"][0]["admitted"] == PARTY
+    assert again["results"][1]["admitted_now"] == 0 and again["results"][1]["warnings"]
+    assert admitted(dbsession, booking) == PARTY
+    assert dbsession.query(Admission).count() == 1
+
+
+def test_sync_refuses_bad_scans_one_by_one(staff_app, dbsession, session, later_session, booking, keys):
+    tomorrows = confirmed(dbsession, later_session, name="Tanaka Yui")
+    code = ticket_code(keys, booking)
+    scans = [scan(code, 1, "ok-1"), scan(code[:50], 1, "cut-1"), scan(ticket_code(keys, tomorrows), 1, "other-1"),
+             {"scan_id": "broken"}, "not a scan", scan(code, 1, "late-1", scanned_at=TODAY + timedelta(days=1))]
+    answer = staff_app.post_json(scanner_url(session, "/sync"), {"scans": scans}, headers=csrf(staff_app, session))
+    results = answer.json["results"]
+    assert [r["ok"] for r in results] == [True, False, False, False, False, True]
+    assert [r.get("reason") for r in results[1:5]] == ["damaged", "other_session", "bad_scan", "bad_scan"]
+    assert "for another session" in results[2]["message"]
+    # A phone clock running a day fast: the scan counts at the server's time, today.
+    assert admitted(dbsession, booking) == 2 and admitted(dbsession, tomorrows) == 0
+
+
+def test_sync_takes_a_bounded_batch(staff_app, session):
+    scans = [scan("LV1:", 1, f"s{i}") for i in range(201)]
+    staff_app.post_json(scanner_url(session, "/sync"), {"scans": scans}, headers=csrf(staff_app, session), status=400)
+
+
+# --- offline ------------------------------------------------------------------------------
+
+def test_the_service_worker_is_served_for_the_console_scope(testapp):
+    response = testapp.get("/console/checkin-sw.js")
+    assert response.content_type == "text/javascript" and response.headers["Cache-Control"] == "no-cache"
+    assert "addEventListener" in response.text
+
+
+def test_the_qr_decoder_is_served_from_node_modules(staff_app, session):
+    page = staff_app.get(scanner_url(session))
+    src = page.html.select_one("script[defer]")["src"]
+    assert re.match(r"^http://example.com/vendor/jsqr/jsQR.js\?x=[0-9a-f]{12}$", src)
+    assert "jsQR" in staff_app.get(src).text
