@@ -237,10 +237,14 @@ def _import_result(request, report: bank_statement.MatchReport, outcomes: dict, 
     unmatched, recorded = [], []
     for item in report.unmatched:
         row = {"line": item.line, "amount": money(item.line.amount)}
-        if item.line.line_number in earlier:
-            recorded.append(dict(row, reference=format_reference(earlier[item.line.line_number])))
+        reference, same = earlier.get(item.line.line_number, (None, False))
+        if same:
+            recorded.append(dict(row, reference=format_reference(reference)))
             continue
-        if item.reason == bank_statement.SEVERAL_REFERENCES:
+        if reference:
+            row["why"] = _("It names booking ${reference}, which is paid already. This money may be extra: "
+                           "check with the guest.", mapping={"reference": format_reference(reference)})
+        elif item.reason == bank_statement.SEVERAL_REFERENCES:
             row["why"] = _("It names several bookings: ${references}.", mapping={
                 "references": fmt.list(format_reference(r) for r in item.references)})
         else:

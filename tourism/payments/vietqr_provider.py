@@ -177,10 +177,12 @@ def import_statement(dbsession, data: bytes | str, *, providers: dict, now, regi
 
 
 def already_received(dbsession, lines: list[bank_statement.StatementLine], *,
-                     operator_id: int | None = None) -> dict[int, str]:
+                     operator_id: int | None = None) -> dict[int, tuple[str, bool]]:
     """Which of `lines` (unmatched by an import) name a booking whose transfer was already
-    received: line number → booking reference. Importing a statement that overlaps the last
-    one then says "recorded before" instead of listing those lines as unknown."""
+    received: line number → (booking reference, True when the line is that transfer: the
+    amount agrees and no other line names the booking). Importing a statement that overlaps
+    the last one can then say "recorded before" for those, and "already paid" for the rest
+    (a guest who paid twice), instead of listing them as unknown."""
     query = (select(Payment.booking_id, Booking.reference, Payment.amount)
              .join(Booking, Booking.id == Payment.booking_id)
              .where(Payment.provider == NAME, Payment.status.in_(RECEIVED)))
@@ -192,6 +194,7 @@ def already_received(dbsession, lines: list[bank_statement.StatementLine], *,
     if not received or not lines:
         return {}
     report = bank_statement.match_statement(lines, list(received.values()))
-    found = {m.line.line_number: m.booking.reference for m in (*report.matched, *report.amount_mismatch)}
-    found.update({line.line_number: d.booking.reference for d in report.duplicates for line in d.lines})
+    found = {m.line.line_number: (m.booking.reference, True) for m in report.matched}
+    found.update({m.line.line_number: (m.booking.reference, False) for m in report.amount_mismatch})
+    found.update({line.line_number: (d.booking.reference, False) for d in report.duplicates for line in d.lines})
     return found

@@ -3,15 +3,20 @@ twice), and the bank statement import — each operator seeing and settling only
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from webtest import Upload
 
+from tests.concurrency import all_at_once, committed
 from tests.factories import contact, make_experience, make_operator, make_session, make_staff, make_village, sign_in
 from tourism.booking import services as booking_services
-from tourism.booking.models import BookingStatus
+from tourism.booking.models import Booking, BookingLine, BookingStatus, BookingToken
+from tourism.catalog.models import Experience, Village
+from tourism.db import get_engine, get_session_factory
 from tourism.notify.models import OutboxMessage
 from tourism.payments.models import Payment, PaymentStatus, Refund
-from tourism.payments.vietqr_provider import awaited_transfer, pending_payment
+from tourism.payments.services import providers
+from tourism.payments.vietqr_provider import RECEIPT_GUARD, awaited_transfer, mark_received, pending_payment
+from tourism.scheduling.models import ExperienceSession
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
 
@@ -233,6 +238,21 @@ def test_importing_the_same_statement_again_says_recorded_before(app_at, dbsessi
     assert confirmations(dbsession) == 1
 
 
+def test_more_money_for_a_booking_paid_already_is_pointed_out(app_at, dbsession, villages, staff):
+    paid = awaiting(dbsession, villages["gom"])
+    sign_in(app_at, "gom@example.com")
+    upload(app_at, statement(("350.000", f"{paid.reference} thanh toan")))
+    again = upload(app_at, statement(("350.000", f"{paid.reference} thanh toan"),
+                                     ("50.000", f"{paid.reference} them")))
+    # Two lines name it: which one is the transfer recorded before is not guessed.
+    found = [(row[0], row[2], row[4]) for row in rows(again, "unmatched")]
+    why = f"It names booking {dashed(paid.reference)}, which is paid already. This money may be extra: " \
+          "check with the guest."
+    assert found == [("5", "₫350,000", why), ("6", "₫50,000", why)]
+    assert section(again, "recorded") == "None." and section(again, "confirmed") == "None."
+    assert confirmations(dbsession) == 1
+
+
 def test_an_admin_import_settles_any_operators_booking(app_at, dbsession, villages, staff):
     theirs = awaiting(dbsession, villages["che"])
     sign_in(app_at, "admin@example.com")
@@ -281,3 +301,87 @@ def test_the_import_needs_the_form_token(app_at, dbsession, villages, staff):
     app_at.post("/console/transfers/import", upload_files=[("statement", "s.csv", statement(
         ("350.000", booking.reference)))], status=400)
     assert booking.status == BookingStatus.HELD
+
+
+# --- two presses at the same moment, on a committed database ---------------------------------
+
+RACE_EMAIL = "dua-chuyen-khoan@example.vn"
+
+
+@pytest.fixture
+def committed_transfer(db_url, app):
+    """A held booking awaiting its transfer, committed through its own engine (the rolled-back
+    test session cannot race); its rows are deleted afterwards."""
+    engine = get_engine({"sqlalchemy.url": db_url})
+    factory = get_session_factory(engine)
+
+    def create(db):
+        village = make_village(db, slug="dua-chuyen-khoan", province="Tỉnh Đua Chuyển")
+        experience = make_experience(db, village, "dua-chuyen-khoan-gom", prices=(("adult", 350000),))
+        booking = awaiting(db, make_session(db, experience, NOW + timedelta(days=3), capacity=4), email=RACE_EMAIL)
+        return booking.id, awaited_transfer(db, booking).id
+
+    booking_id, payment_id = committed(factory, create)
+    yield factory, booking_id, payment_id
+    with engine.begin() as conn:
+        session_id = conn.scalar(select(Booking.session_id).where(Booking.id == booking_id))
+        conn.execute(delete(Refund).where(Refund.payment_id == payment_id))
+        conn.execute(delete(Payment).where(Payment.booking_id == booking_id))
+        conn.execute(delete(OutboxMessage).where(OutboxMessage.recipient == RACE_EMAIL))
+        conn.execute(delete(BookingToken).where(BookingToken.booking_id == booking_id))
+        conn.execute(delete(BookingLine).where(BookingLine.booking_id == booking_id))
+        conn.execute(delete(Booking).where(Booking.id == booking_id))
+        conn.execute(delete(ExperienceSession).where(ExperienceSession.id == session_id))
+        conn.execute(delete(Experience).where(Experience.slug == "dua-chuyen-khoan-gom"))
+        conn.execute(delete(Village).where(Village.slug == "dua-chuyen-khoan"))
+    engine.dispose()
+
+
+def press_twice_at_once(app, factory, booking_id, payment_id) -> list[str]:
+    """Two staff press "the money has arrived" at the same moment; what each was told."""
+    def press(_i):
+        def work(db):
+            # The page's route factory loaded the booking first and holds it for the request.
+            booking = db.get(Booking, booking_id)
+            outcome = mark_received(db, db.get(Payment, payment_id), providers=providers(app.registry),
+                                    now=NOW + timedelta(minutes=5), registry=app.registry)
+            return outcome if booking is not None else None
+        return committed(factory, work)
+
+    return sorted(all_at_once(2, press))
+
+
+def refunds_and_emails(factory, payment_id) -> tuple[int, int]:
+    return committed(factory, lambda db: (
+        db.scalar(select(func.count()).select_from(Refund).where(Refund.payment_id == payment_id)),
+        db.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.recipient == RACE_EMAIL))))
+
+
+@pytest.fixture
+def lock_off():
+    RECEIPT_GUARD.enabled, RECEIPT_GUARD.pause_seconds = False, 0.1
+    yield
+    RECEIPT_GUARD.enabled, RECEIPT_GUARD.pause_seconds = True, 0.0
+
+
+@pytest.mark.usefixtures("lock_off")
+def test_negative_control_without_the_lock_two_presses_both_settle(backend, app, committed_transfer):
+    if backend == "sqlite":
+        pytest.skip("SQLite takes its write lock at BEGIN IMMEDIATE, so even unlocked presses never interleave")
+    factory, booking_id, payment_id = committed_transfer
+    outcomes = press_twice_at_once(app, factory, booking_id, payment_id)
+    # The second press, working from the booking as it was, took the confirmed booking for a
+    # cancelled one: the guest's money was "given back" and the guest told so.
+    assert outcomes == ["processed: booking confirmed", "refunded: booking_cancelled"]
+    assert refunds_and_emails(factory, payment_id) == (1, 2)  # confirmed, then "your money is coming back"
+
+
+def test_two_presses_at_the_same_moment_settle_once(app, committed_transfer):
+    RECEIPT_GUARD.pause_seconds = 0.1  # the same window as the negative control, the lock on
+    try:
+        factory, booking_id, payment_id = committed_transfer
+        outcomes = press_twice_at_once(app, factory, booking_id, payment_id)
+    finally:
+        RECEIPT_GUARD.pause_seconds = 0.0
+    assert outcomes == ["no change: payment already succeeded", "processed: booking confirmed"]
+    assert refunds_and_emails(factory, payment_id) == (0, 1)  # no refund; one confirmation
