@@ -15,7 +15,7 @@ from tourism.accounts.permissions import PAYMENTS, OperatorResource, visible_ope
 from tourism.accounts.views import no_store
 from tourism.booking.models import Booking, BookingStatus
 from tourism.booking.services import format_reference
-from tourism.catalog.services import experience_text
+from tourism.catalog.services import experience_text, village_text
 from tourism.i18n import _
 from tourism.payments import bank_statement
 from tourism.payments.models import RECEIVED, Payment
@@ -115,6 +115,7 @@ def _transfer(request, payment: Payment) -> dict:
         "reference": format_reference(booking.reference),
         "name": booking.contact_name,
         "title": experience_text(booking.experience, request.locale_name).value.title,
+        "village": village_text(booking.experience.village, request.locale_name).value.name,
         "when": fmt.session_datetime(booking.session.starts_at, tz),
         "amount": fmt.money(payment.amount, payment.currency),
         "hold_until": fmt.datetime(expires, tz, format="short") if expires else "",
