@@ -65,3 +65,44 @@ def axe_page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+# --- the live server's database, for tests that need rows the pages cannot make (staff) ----
+
+@pytest.fixture(scope="session")
+def live_db(live_server, tmp_path_factory):
+    """A session factory on the live server's database.
+
+    `live_server` keeps its SQLite file under the one temporary directory it makes
+    (mktemp("live") → live0/live.sqlite); use `tests.concurrency.committed` to write.
+    """
+    from tourism.db import get_engine, get_session_factory
+
+    found = sorted(tmp_path_factory.getbasetemp().glob("live[0-9]*/live.sqlite"))
+    assert len(found) == 1, f"expected the live server's one database, found {found}"
+    engine = get_engine({"sqlalchemy.url": f"sqlite:///{found[0]}"})
+    yield get_session_factory(engine)
+    engine.dispose()
+
+
+LIVE_STAFF_EMAIL = "cong@bat-trang.example"
+
+
+@pytest.fixture(scope="session")
+def live_staff(live_db):
+    """(email, password) of a staff member of the demo operator running Bát Tràng."""
+    from tests.concurrency import committed
+    from tests.factories import STAFF_PASSWORD, make_staff
+    from tourism.accounts.services import find_operator
+
+    committed(live_db, lambda db: make_staff(db, find_operator(db, "htx-gom-bat-trang"), email=LIVE_STAFF_EMAIL))
+    return LIVE_STAFF_EMAIL, STAFF_PASSWORD
+
+
+def sign_in_live(page, live_server, credentials, locale="en"):
+    """Sign `page` in to the console of the live server through the sign-in form."""
+    page.goto(f"{live_server}/console/sign-in?lang={locale}")
+    page.fill("#email", credentials[0])
+    page.fill("#password", credentials[1])
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server}/console")
