@@ -1,7 +1,7 @@
 """The session manifest for staff: confirmed guests only, party by tier, what is paid and what
 is still to collect, who is already in; only the session's operator (and admins) may print it."""
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from pypdf import PdfReader
