@@ -46,7 +46,7 @@ class Gate:
 
 PARTIES = {  # one booking per test (or per step), so the tests never share a ticket
     "online": 2, "offline": 3, "two_phones": 2, "same_phone": 2, "cancelled": 1, "forged": 2,
-    "manual": 4, "no_js": 2, "axe": 2, "later_today": 1, "tomorrow": 1,
+    "manual": 4, "no_js": 2, "axe": 2, "camera": 3, "later_today": 1, "tomorrow": 1,
 }
 
 
@@ -316,3 +316,49 @@ def test_the_scanner_has_no_axe_violations_and_fits_a_phone(live_server, live_st
     assert [m for m in messages if "Content Security Policy" in m] == []
     for target in page.locator("#checkin-scanner button, #checkin-scanner label.button, #admit").all():
         assert target.bounding_box()["height"] >= 44
+
+
+def y4m(text, path, size=480, frames=5):
+    """A short Y4M video (Chromium's fake camera input) filmed in front of the QR of `text`."""
+    rows = list(segno.make(text, error="m", micro=False).matrix_iter(scale=1, border=4))
+    scale = size // len(rows)
+    offset = (size - scale * len(rows)) // 2
+    luma = bytearray([235]) * (size * size)  # white paper
+    for y, row in enumerate(rows):
+        for x, dark in enumerate(row):
+            if dark:
+                for dy in range(scale):
+                    start = (offset + y * scale + dy) * size + offset + x * scale
+                    luma[start:start + scale] = bytes([16]) * scale
+    chroma = bytes([128]) * (size * size // 2)  # no colour (4:2:0: two quarter planes)
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{size} H{size} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _frame in range(frames):
+            f.write(b"FRAME\n" + bytes(luma) + chroma)
+    return str(path)
+
+
+def test_the_camera_reads_a_ticket(live_server, live_db, live_staff, gate, browser, tmp_path):
+    """Chromium's fake camera films a ticket's QR: the scanner reads it without a photo."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    ticket = gate.tickets["camera"]
+    video = y4m(ticket.code, tmp_path / "camera.y4m")
+    filming = browser.browser_type.launch(executable_path=CHROMIUM, args=[
+        *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}"])
+    try:
+        context = filming.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        context.grant_permissions(["camera"], origin=live_server)
+        page = open_scanner(context, live_server, live_staff, gate)
+        page.click("#camera-toggle")
+        expect(page.locator("#checkin-result-title")).to_have_text("Ticket read", timeout=15000)
+        expect(page.locator("#checkin-facts")).to_contain_text(ticket.name)
+        expect(page.locator("#camera-toggle")).to_have_text("Stop the camera")
+        page.click("#camera-toggle")
+        expect(page.locator("#camera-view")).to_be_hidden()
+        page.click("#admit")
+        expect(page.locator("#checkin-result-title")).to_have_text("Admitted")
+        assert admitted(live_db, ticket) == ticket.party
+    finally:
+        filming.close()

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 from pyramid.csrf import get_csrf_token
 from pyramid.exceptions import BadCSRFToken
-from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
+from pyramid.httpexceptions import HTTPForbidden
 from pyramid.interfaces import IRoutesMapper
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, view_config
 
-from tourism.accounts.permissions import CHECKIN, CONSOLE, OperatorResource, visible_operator_id
+from tourism.accounts.permissions import CHECKIN, CONSOLE, visible_operator_id
 from tourism.accounts.views import no_store
 from tourism.booking.models import Booking
 from tourism.booking.services import format_reference
@@ -37,12 +37,13 @@ from tourism.tickets.scanning import (
     guest_list,
     operator_of,
     session_label,
+    sessions_on_days,
     sync_at_session,
 )
 
 TEMPLATES = "tourism:tickets/templates/"
 SERVICE_WORKER = Path(__file__).resolve().parents[1] / "static" / "js" / "checkin-sw.js"
-# The prefix of the check-in JSON endpoints, for their JSON error answers.
+# The check-in JSON endpoints: refused (signed out, forbidden, stale CSRF token) in JSON too.
 JSON_PATHS = r"^/console/sessions/\d+/checkin/(guests\.json|admit|sync)$"
 MAX_JSON_BYTES = 256 * 1024
 
@@ -102,12 +103,10 @@ def scanner_form(request):
     how many people; empty means everyone the ticket has left."""
     no_store(request)
     entry = request.POST.get("reference", "")[:300]
-    people = _people(request.POST.get("people", ""))
     try:
-        if people is False:
-            raise AdmissionRefused("bad_people", BAD_PEOPLE)
         result = admit_at_session(request.dbsession, _keys(request), request.context.obj, reference=entry,
-                                  people=people, scan_id=request.POST.get("scan_id", "")[:100], now=request.now,
+                                  people=_people(request.POST.get("people", "")),
+                                  scan_id=request.POST.get("scan_id", "")[:100], now=request.now,
                                   locale=request.locale_name)
     except (TicketCodeError, AdmissionRefused) as error:
         request.response.status = 422
@@ -115,13 +114,13 @@ def scanner_form(request):
     return _scanner(request, result=result)
 
 
-def _people(text: str) -> int | None | bool:
-    """How many people from the form: None for everyone left, False when it is not a number."""
+def _people(text: str) -> int | None:
+    """How many people the form asks for; None (left empty) for everyone the ticket has left."""
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 4 or not 1 <= int(text) <= MAX_PEOPLE:
-        return False
+    if not (text.isascii() and text.isdigit() and len(text) <= 4 and 1 <= int(text) <= MAX_PEOPLE):
+        raise AdmissionRefused("bad_people", BAD_PEOPLE)
     return int(text)
 
 
@@ -129,18 +128,14 @@ def _scanner(request, *, result: AdmitResult | None = None, refusal=None, entry:
     session = request.context.obj
     keys = _keys(request)
     guests = guest_list(request.dbsession, keys, session)
-    shown = None  # the booking the answer is about
-    if result is not None:
-        shown = next((g.booking for g in guests if g.booking.reference == result.reference), None)
-    elif refusal is not None:
-        reference = clean_reference(entry)
-        shown = next((g.booking for g in guests if g.booking.reference == reference), None)
+    about = result.reference if result is not None else clean_reference(entry)
+    shown = next((g for g in guests if g.booking.reference == about), None)  # whom the answer is about
     return {
         "session": _session_view(request, session, admission_summary(request.dbsession, session.id)),
         "guests": [_guest_view(request, g) for g in guests],
         "result": result,
         "refusal": refusal,
-        "shown": _guest_view(request, next(g for g in guests if g.booking is shown)) if shown else None,
+        "shown": _guest_view(request, shown) if shown else None,
         "entry": "" if result is not None else entry,
         "people": "" if result is not None else people,
         "scan_id": uuid.uuid4().hex,
@@ -158,8 +153,8 @@ def _guest_view(request, guest) -> dict:
         "display_reference": format_reference(booking.reference),
         "name": booking.contact_name,
         "party": booking.seats,
-        "tiers": ", ".join(f"{line.quantity} × {translate(PRICE_TIERS.get(line.tier_code, line.tier_code))}"
-                           for line in booking.lines),
+        "tiers": request.fmt.list(f"{line.quantity} × {translate(PRICE_TIERS.get(line.tier_code, line.tier_code))}"
+                                  for line in booking.lines),
         "language": request.fmt.language(booking.locale),
         "admitted": guest.admitted,
         "remaining": guest.remaining,
@@ -178,11 +173,11 @@ def _page_config(request, session: ExperienceSession, keys: codes.TicketKeys) ->
     message it may show, already in the user's language."""
     translate = request.localizer.translate
     route = request.route_path
-    others = checkin_sessions(request.dbsession, operator_id=operator_of(session), now=request.now, days=2)
+    others = sessions_on_days(request.dbsession, operator_id=operator_of(session), now=request.now)
 
-    def template(message, **placeholders):
+    def template(message, *names):
         # Translated with "{name}" left in place for the script to fill.
-        return translate(message.__class__(message, mapping={k: "{" + k + "}" for k in placeholders}))
+        return translate(_(message, mapping={name: "{" + name + "}" for name in names}))
 
     return {
         "sessionId": session.id,
@@ -201,7 +196,7 @@ def _page_config(request, session: ExperienceSession, keys: codes.TicketKeys) ->
         # Cached by the service worker with the page, so a reload without a connection works.
         "assets": [request.static_path(spec) for spec in _assets(request)],
         "keys": {str(kid): codes.public_key_b64(key) for kid, key in keys.public_keys.items()},
-        "sessions": {str(row.session.id): session_label(row.session, request.locale_name) for row in others},
+        "sessions": {str(other.id): session_label(other, request.locale_name) for other, _day, _offset in others},
         "messages": {
             "labelGuest": translate(_("Guest")),
             "labelReference": translate(_("Reference")),
@@ -214,14 +209,14 @@ def _page_config(request, session: ExperienceSession, keys: codes.TicketKeys) ->
             "syncReport": translate(_("Last sync")),
             "online": translate(_("Online")),
             "offline": translate(_("Offline: scans are saved on this phone")),
-            "queued": template(_("Saved on this phone, waiting to sync: ${count}"), count=1),
+            "queued": template(_("Saved on this phone, waiting to sync: ${count}"), "count"),
             "allSynced": translate(_("Every scan is synced.")),
             "syncing": translate(_("Syncing…")),
-            "synced": template(_("Synced: ${count} scans sent."), count=1),
+            "synced": template(_("Synced: ${count} scans sent."), "count"),
             "syncFailed": translate(_("Could not sync: the scans stay saved on this phone and are sent again later.")),
             "signedOut": translate(_("Your sign-in has expired: sign in again to send the saved scans.")),
             "signInAgain": translate(_("Sign in again")),
-            "listSaved": template(_("Guest list saved on this phone at ${time}."), time=1),
+            "listSaved": template(_("Guest list saved on this phone at ${time}."), "time"),
             "listMissing": translate(_("The guest list is not saved on this phone yet: connect to the Internet "
                                        "once before working offline.")),
             "titleAdmitted": translate(_("Admitted")),
@@ -230,7 +225,7 @@ def _page_config(request, session: ExperienceSession, keys: codes.TicketKeys) ->
             "titleRefused": translate(_("Not admitted")),
             "titleCheck": translate(_("Check this ticket")),
             "titleTicket": translate(_("Ticket read")),
-            "admittedNow": template(_("People admitted now: ${count}"), count=1),
+            "admittedNow": template(_("People admitted now: ${count}"), "count"),
             "duplicateScan": translate(_("This scan was already recorded; nothing changed.")),
             "notATicket": translate(codes.NOT_A_TICKET),
             "damaged": translate(codes.DAMAGED),
@@ -239,19 +234,19 @@ def _page_config(request, session: ExperienceSession, keys: codes.TicketKeys) ->
             "wrongDay": translate(codes.WRONG_DAY),
             "noSignatureCheck": translate(_("This phone cannot check ticket signatures: the server checks this "
                                             "ticket when the scans sync.")),
-            "otherSession": template(_("This ticket is for another session: ${session}."), session=1),
+            "otherSession": template(_("This ticket is for another session: ${session}."), "session"),
             "notForThisSession": translate(_("This ticket is not for this session.")),
             "cancelled": translate(_("This booking was cancelled.")),
-            "allAdmitted": template(_("All ${count} people on this ticket have already been admitted."), count=1),
-            "tooMany": template(_("Only ${count} people are left to admit on this ticket."), count=1),
-            "offlineDouble": template(_("Admitted twice while offline: ${count} more people than the ticket holds."),
-                                      count=1),
+            "allAdmitted": template(_("All ${count} people on this ticket have already been admitted."), "count"),
+            "tooMany": template(_("Only ${count} people are left to admit on this ticket."), "count"),
+            "offlineDouble": template(
+                _("Admitted twice while offline: ${count} more people than the ticket holds."), "count"),
             "alreadyOnPhone": translate(_("Already admitted: this ticket was scanned before. Admit more people "
                                           "only if the ticket holds them.")),
             "notOnList": translate(_("Not on this phone's guest list: booked after the list was saved? "
                                      "The server checks it when the scans sync.")),
-            "unknownReference": template(_("No booking for this session has the reference ${reference}."),
-                                         reference=1),
+            "unknownReference": template(
+                _("No booking for this session has the reference ${reference}."), "reference"),
             "badPeople": translate(BAD_PEOPLE),
             "cameraUnavailable": translate(_("The camera is not available. Scan from a photo, or enter the "
                                              "booking reference.")),
@@ -259,7 +254,8 @@ def _page_config(request, session: ExperienceSession, keys: codes.TicketKeys) ->
             "stopCamera": translate(_("Stop the camera")),
             "noCodeInPhoto": translate(_("No ticket code found in this photo. Take it again closer and sharper, "
                                          "or enter the booking reference.")),
-            "refusedOnSync": translate(_("Refused when synced")),
+            "syncRefused": template(_("${reference} was refused when synced: ${message}"), "reference", "message"),
+            "syncWarning": template(_("${reference}: ${message}"), "reference", "message"),
             "serverError": translate(_("The server did not answer: the scan is saved on this phone.")),
         },
     }

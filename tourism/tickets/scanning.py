@@ -81,12 +81,10 @@ def session_label(session: ExperienceSession, locale: str) -> str:
     return f"{title} · {fmt.day_label(day)} · {fmt.local_time(session.starts_at, tz)}"
 
 
-def checkin_sessions(dbsession, *, operator_id: int | None, now: datetime, days: int = 2) -> list[CheckinSession]:
-    """Sessions on their village's local today and the `days - 1` days after, of the villages
-    of `operator_id` (None: every village), in start order, with their guest counts.
-
-    Cancelled sessions are listed too: guests may still turn up with a ticket.
-    """
+def sessions_on_days(dbsession, *, operator_id: int | None, now: datetime, days: int = 2) -> list[tuple]:
+    """(session, local day, day offset) for sessions on their village's local today and the
+    `days - 1` days after, of the villages of `operator_id` (None: every village), by day
+    then start. Cancelled sessions are included: guests may still turn up with a ticket."""
     # Time zones differ per village: fetch a day either side, then keep the local days.
     query = (select(ExperienceSession).join(Experience, Experience.id == ExperienceSession.experience_id)
              .join(Village, Village.id == Experience.village_id)
@@ -101,9 +99,16 @@ def checkin_sessions(dbsession, *, operator_id: int | None, now: datetime, days:
         local_day = session.starts_at.astimezone(zone).date()
         offset = (local_day - now.astimezone(zone).date()).days
         if 0 <= offset < days:
-            rows.append(CheckinSession(session, local_day, offset, checkin.admission_summary(dbsession, session.id)))
-    rows.sort(key=lambda row: (row.day_offset, row.session.starts_at, row.session.id))
+            rows.append((session, local_day, offset))
+    rows.sort(key=lambda row: (row[2], row[0].starts_at, row[0].id))
     return rows
+
+
+def checkin_sessions(dbsession, *, operator_id: int | None, now: datetime, days: int = 2) -> list[CheckinSession]:
+    """`sessions_on_days`, each with its guests booked and admitted so far."""
+    return [CheckinSession(session, local_day, offset, checkin.admission_summary(dbsession, session.id))
+            for session, local_day, offset in sessions_on_days(dbsession, operator_id=operator_id, now=now,
+                                                               days=days)]
 
 
 def guest_list(dbsession, keys: TicketKeys, session: ExperienceSession) -> list[Guest]:

@@ -63,8 +63,11 @@ const publicKeys = new Map();
 async function publicKey(keyId) {
   if (!publicKeys.has(keyId)) {
     const raw = Uint8Array.from(atob(config.keys[String(keyId)]), (c) => c.charCodeAt(0));
-    // null: this browser has no Ed25519 (the server still checks every scan).
-    publicKeys.set(keyId, crypto.subtle.importKey('raw', raw, {name: 'Ed25519'}, false, ['verify']).catch(() => null));
+    // null: this browser has no Ed25519, or no WebCrypto at all outside HTTPS (the server
+    // still checks every scan).
+    publicKeys.set(keyId, crypto.subtle
+      ? crypto.subtle.importKey('raw', raw, {name: 'Ed25519'}, false, ['verify']).catch(() => null)
+      : Promise.resolve(null));
   }
   return publicKeys.get(keyId);
 }
@@ -96,6 +99,10 @@ function cleanReference(text) {
 }
 
 const showReference = (reference) => `${reference.slice(0, 4)}-${reference.slice(4)}`;
+
+// randomUUID needs HTTPS; a page opened over plain HTTP (a test phone on the LAN) still scans.
+const newScanId = () => (crypto.randomUUID ? crypto.randomUUID()
+  : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join(''));
 
 // --- what the phone keeps ----------------------------------------------------------------
 
@@ -291,7 +298,7 @@ form.addEventListener('submit', async (event) => {
   busy = true;
   admitButton.setAttribute('aria-busy', 'true');
   try {
-    await admit(entry, reference, ticket, people, crypto.randomUUID());
+    await admit(entry, reference, ticket, people, newScanId());
   } finally {
     busy = false;
     admitButton.removeAttribute('aria-busy');
@@ -309,6 +316,8 @@ async function admit(entry, reference, ticket, people, scanId) {
       return;
     }
     if (answer.kind === 'signedOut') signedOut();
+    admitOffline(entry, reference, ticket, people, scanId, answer.kind === 'signedOut' ? M.signedOut : M.serverError);
+    return;
   }
   admitOffline(entry, reference, ticket, people, scanId);
 }
@@ -335,7 +344,7 @@ function showAnswer(body, ticket) {
 }
 
 /** No connection: the scan waits on the phone; a ticket admitted twice is said so now. */
-function admitOffline(entry, reference, ticket, people, scanId) {
+function admitOffline(entry, reference, ticket, people, scanId, why = null) {
   if (!ticket) {
     const guest = reference && list && list.guests[reference];
     if (guest && guest.status === 'cancelled') refuse(M.cancelled);
@@ -364,6 +373,7 @@ function admitOffline(entry, reference, ticket, people, scanId) {
   const lines = [fill(M.admittedNow, {count})];
   if (excess > 0) lines.push(fill(M.offlineDouble, {count: excess}));
   if (!ticket.verified) lines.push(M.noSignatureCheck);
+  if (why) lines.push(why);
   show(excess > 0 ? 'warning' : 'queued', M.titleQueued, lines,
        facts(claims.reference, party, admitted + count, Math.max(remaining - count, 0)));
   done();
@@ -475,9 +485,11 @@ async function sendQueue() {
         const r = answered.get(entry.scan_id);
         if (!r) continue;
         sent += 1;
-        const who = showReference(entry.reference);
-        if (!r.ok) report.push({kind: 'refused', text: `${who}: ${M.refusedOnSync}: ${r.message}`});
-        for (const warning of r.warnings || []) report.push({kind: 'warning', text: `${who}: ${warning}`});
+        const reference = showReference(entry.reference);
+        if (!r.ok) report.push({kind: 'refused', text: fill(M.syncRefused, {reference, message: r.message})});
+        for (const message of r.warnings || []) {
+          report.push({kind: 'warning', text: fill(M.syncWarning, {reference, message})});
+        }
       }
     }
   }
@@ -552,8 +564,10 @@ function look() {
   if (!stream) return;
   if (video.readyState >= 2 && video.videoWidth) {
     const text = decode(video, video.videoWidth, video.videoHeight, 720, 'dontInvert');
-    // The same code held in front of the camera is read once, not on every frame.
-    if (text && (text !== last.text || Date.now() - last.at > 5000)) {
+    // The same code held in front of the camera is read once, not on every frame, and not
+    // again while its party waits to be admitted.
+    const waiting = selected && text && selected.code === text.trim();
+    if (text && !waiting && (text !== last.text || Date.now() - last.at > 5000)) {
       last = {text, at: Date.now()};
       onCode(text);
     }
