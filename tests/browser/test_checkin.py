@@ -46,7 +46,7 @@ class Gate:
 
 PARTIES = {  # one booking per test (or per step), so the tests never share a ticket
     "online": 2, "offline": 3, "two_phones": 2, "same_phone": 2, "cancelled": 1, "forged": 2,
-    "manual": 4, "no_js": 2, "axe": 2, "camera": 3, "later_today": 1, "tomorrow": 1,
+    "manual": 4, "no_js": 2, "axe": 2, "camera": 3, "unanswered": 2, "later_today": 1, "tomorrow": 1,
 }
 
 
@@ -148,6 +148,8 @@ def test_scan_online_then_offline_and_sync(live_server, live_db, live_staff, gat
     expect(page.locator("#checkin-result-title")).to_have_text("Ticket read")
     expect(page.locator("#checkin-facts")).to_contain_text(online.name)
     expect(page.locator("#people")).to_have_value(str(online.party))
+    expect(page.locator("#sign-in-again")).to_be_hidden()
+    expect(page.locator("#sync-now")).to_be_hidden()
     page.click("#admit")
     expect(page.locator("#checkin-result-title")).to_have_text("Admitted")
     expect(result(page)).to_have_class("checkin-result checkin-result--ok")
@@ -362,3 +364,19 @@ def test_the_camera_reads_a_ticket(live_server, live_db, live_staff, gate, brows
         assert admitted(live_db, ticket) == ticket.party
     finally:
         filming.close()
+
+
+def test_a_server_that_does_not_answer_leaves_the_scan_on_the_phone(live_server, live_db, live_staff, gate,
+                                                                    phones, qr, tmp_path):
+    page = open_scanner(phones(), live_server, live_staff, gate)
+    ticket = gate.tickets["unanswered"]
+    page.route("**/checkin/admit", lambda route: route.abort())  # online, but the request is lost
+    scan_photo(page, qr(ticket.code))
+    page.click("#admit")
+    expect(page.locator("#checkin-result-title")).to_have_text("Admitted — saved on this phone, will sync")
+    expect(result(page)).to_contain_text("The server did not answer: the scan is saved on this phone.")
+    page.screenshot(path=str(tmp_path / "queued.png"), full_page=True)
+    assert admitted(live_db, ticket) == 0
+    page.click("#sync-now")
+    expect(page.locator("#sync-report")).to_contain_text("Synced: 1 scans sent.")
+    assert admitted(live_db, ticket) == ticket.party

@@ -201,6 +201,8 @@ function show(kind, title, lines, rows = []) {
     return row;
   }));
   result.hidden = false;
+  // On a phone the answer may be out of sight (below the camera, above the form).
+  result.scrollIntoView({block: 'nearest'});
   announce([title, ...lines].join('. '));
 }
 
@@ -267,7 +269,7 @@ async function onCode(text) {
   } else {
     show('info', M.titleTicket, notes, rows);
   }
-  admitButton.focus();
+  admitButton.focus({preventScroll: true});  // Enter admits; the answer above stays in view
   return undefined;
 }
 
