@@ -46,7 +46,8 @@ class Gate:
 
 PARTIES = {  # one booking per test (or per step), so the tests never share a ticket
     "online": 2, "offline": 3, "two_phones": 2, "same_phone": 2, "cancelled": 1, "forged": 2,
-    "manual": 4, "no_js": 2, "axe": 2, "camera": 3, "unanswered": 2, "later_today": 1, "tomorrow": 1,
+    "manual": 4, "no_js": 2, "axe": 2, "camera": 3, "unanswered": 2,
+    "offline_manual": 3, "signed_out": 2, "later_today": 1, "tomorrow": 1,
 }
 
 
@@ -380,3 +381,62 @@ def test_a_server_that_does_not_answer_leaves_the_scan_on_the_phone(live_server,
     page.click("#sync-now")
     expect(page.locator("#sync-report")).to_contain_text("Synced: 1 scans sent.")
     assert admitted(live_db, ticket) == ticket.party
+
+
+def test_a_reference_typed_offline_is_checked_against_the_saved_guest_list(live_server, live_db, live_staff, gate,
+                                                                           phones):
+    phone = phones()
+    page = open_scanner(phone, live_server, live_staff, gate)
+    ticket = gate.tickets["offline_manual"]
+    phone.set_offline(True)
+    page.fill("#reference", "ZZZZ-ZZZZ")
+    page.click("#admit")
+    expect(result(page)).to_contain_text("No booking for this session has the reference ZZZZ-ZZZZ.")
+    page.fill("#reference", gate.tickets["cancelled"].reference)
+    page.click("#admit")
+    expect(result(page)).to_contain_text("This booking was cancelled.")
+    page.fill("#reference", ticket.reference.lower())
+    page.fill("#people", "1")
+    page.click("#admit")
+    expect(page.locator("#checkin-result-title")).to_have_text("Admitted — saved on this phone, will sync")
+    expect(page.locator("#checkin-facts")).to_contain_text(ticket.name)
+    phone.set_offline(False)
+    expect(page.locator("#sync-report")).to_contain_text("Synced: 1 scans sent.")
+    assert admitted(live_db, ticket) == 1
+
+
+def test_signed_out_while_offline_the_scans_wait_for_the_next_sign_in(live_server, live_db, live_staff, gate,
+                                                                      phones, qr):
+    phone = phones()
+    page = open_scanner(phone, live_server, live_staff, gate)
+    ticket = gate.tickets["signed_out"]
+    phone.set_offline(True)
+    scan_photo(page, qr(ticket.code))
+    page.click("#admit")
+    expect(page.locator("#queue-state")).to_have_text("Saved on this phone, waiting to sync: 1")
+    phone.clear_cookies()  # the sign-in expired meanwhile
+    phone.set_offline(False)
+    expect(page.locator("#sign-in-again")).to_be_visible()
+    expect(page.locator("#list-state")).to_have_text("Your sign-in has expired: sign in again to send the saved scans.")
+    expect(page.locator("#queue-state")).to_have_text("Saved on this phone, waiting to sync: 1")
+    assert admitted(live_db, ticket) == 0
+    page.click("#sign-in-again")
+    page.fill("#email", live_staff[0])
+    page.fill("#password", live_staff[1])
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**/console/sessions/{gate.today}/checkin")
+    expect(page.locator("#sync-report")).to_contain_text("Synced: 1 scans sent.")
+    assert admitted(live_db, ticket) == ticket.party
+
+
+def test_signing_out_takes_the_guest_list_off_the_phone_but_not_the_queue(live_server, live_staff, gate, phones, qr):
+    phone = phones()
+    page = open_scanner(phone, live_server, live_staff, gate)
+    key = f"langviet.checkin.guests.{gate.today}"
+    assert page.evaluate(f"localStorage.getItem('{key}')") is not None
+    page.evaluate("localStorage.setItem('langviet.checkin.queue', JSON.stringify([{scan_id: 'kept'}]))")
+    page.click("text=Sign out")
+    page.wait_for_url("**/console/sign-in")
+    assert page.evaluate(f"localStorage.getItem('{key}')") is None
+    assert "kept" in page.evaluate("localStorage.getItem('langviet.checkin.queue')")
+    page.evaluate("localStorage.removeItem('langviet.checkin.queue')")

@@ -231,7 +231,8 @@ function render() {
   $('#queue-state').textContent = waiting ? fill(M.queued, {count: waiting}) : M.allSynced;
   $('#sync-now').hidden = !(waiting && online);
   const saved = list ? new Date(list.savedAt) : null;
-  $('#list-state').textContent = saved
+  $('#sign-in-again').hidden = !signedOutNow;
+  $('#list-state').textContent = signedOutNow ? M.signedOut : saved
     ? fill(M.listSaved, {time: saved.toLocaleTimeString(lang, {hour: '2-digit', minute: '2-digit'})})
     : M.listMissing;
 }
@@ -415,9 +416,11 @@ async function post(url, body, retried = false) {
   return {kind: 'network'};  // a proxy's error page, a server error: the scan waits on the phone
 }
 
+let signedOutNow = false;  // the server said the sign-in expired; scans wait for the next one
+
 function signedOut() {
-  $('#sign-in-again').hidden = false;
-  $('#list-state').textContent = M.signedOut;
+  signedOutNow = true;
+  render();
 }
 
 // --- the guest list and syncing ----------------------------------------------------------------
@@ -441,7 +444,7 @@ async function refreshList() {
   list = {savedAt: data.savedAt, summary: data.summary,
           guests: Object.fromEntries(data.guests.map((guest) => [guest.reference, guest]))};
   store.set(LIST_KEY, list);
-  $('#sign-in-again').hidden = true;
+  signedOutNow = false;
   render();
   return true;
 }
@@ -465,7 +468,7 @@ async function sendQueue() {
   const pending = queue();
   if (!pending.length) return;
   $('#queue-state').textContent = M.syncing;
-  if (!(await refreshList()) && !$('#sign-in-again').hidden) return;
+  if (!(await refreshList()) && signedOutNow) return;
   const report = [];
   let sent = 0;
   const byUrl = new Map();
