@@ -280,7 +280,18 @@ let busy = false;
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
-  if (busy) return;
+  if (busy) return;  // one answer at a time: a double tap must not admit twice
+  busy = true;
+  admitButton.setAttribute('aria-busy', 'true');
+  try {
+    await submitted();
+  } finally {
+    busy = false;
+    admitButton.removeAttribute('aria-busy');
+  }
+});
+
+async function submitted() {
   const entry = referenceField.value.trim();
   if (entry.length > LONGEST_REFERENCE_ENTRY) {  // a hardware scanner typed a code
     await onCode(entry);
@@ -298,15 +309,8 @@ form.addEventListener('submit', async (event) => {
     const read = await readTicket(guest.code);
     if (read.ok) ticket = read;
   }
-  busy = true;
-  admitButton.setAttribute('aria-busy', 'true');
-  try {
-    await admit(entry, reference, ticket, people, newScanId());
-  } finally {
-    busy = false;
-    admitButton.removeAttribute('aria-busy');
-  }
-});
+  await admit(entry, reference, ticket, people, newScanId());
+}
 
 async function admit(entry, reference, ticket, people, scanId) {
   if (navigator.onLine) {
