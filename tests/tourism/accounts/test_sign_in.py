@@ -34,7 +34,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(testapp, dbsession
     make_staff(dbsession, make_operator(dbsession))
     answers = []
     for email, password in (("staff@example.com", "not the password"), ("nobody@example.com", "whatever it is")):
-        form = testapp.get("/console/sign-in").forms[0]
+        form = testapp.get("/console/sign-in", {"lang": "en"}).forms[0]
         form["email"], form["password"] = email, password
         response = form.submit(status=400)
         answers.append(response.html.select_one("[role=alert]").get_text(strip=True))
@@ -105,7 +105,7 @@ def test_operators_people_may_act_only_on_their_own_objects(dbsession):
 
 
 def _try(testapp, email, password, status):
-    form = testapp.get("/console/sign-in").forms[0]
+    form = testapp.get("/console/sign-in", {"lang": "en"}).forms[0]
     form["email"], form["password"] = email, password
     return form.submit(status=status)
 

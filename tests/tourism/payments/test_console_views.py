@@ -122,8 +122,9 @@ def test_pressing_twice_changes_nothing_the_second_time_and_says_so(app_at, dbse
     booking = awaiting(dbsession, villages["gom"])
     sign_in(app_at, "gom@example.com")
     form = confirm_page(app_at, booking).forms["received-form"]
-    form.submit(status=303)
-    again = form.submit(status=303).follow(headers={"Accept-Language": "en"})  # the same form, sent again
+    english = {"Accept-Language": "en"}
+    form.submit(status=303, headers=english)
+    again = form.submit(status=303, headers=english).follow(headers=english)  # the same form, sent again
     first, second = [n.get_text(strip=True) for n in again.html.select("[role=status]")]  # both, in order
     assert "is confirmed" in first and "Nothing changed: the transfer for booking" in second
     assert confirmations(dbsession) == 1
