@@ -174,7 +174,7 @@ def test_scan_online_then_offline_and_sync(live_server, live_db, live_staff, gat
 
     # The connection is back: the queue is sent, and the server counts the guests in.
     phone.set_offline(False)
-    expect(page.locator("#sync-report")).to_contain_text("Synced: 1 scans sent.")
+    expect(page.locator("#sync-report")).to_contain_text("Scans sent and synced: 1.")
     expect(page.locator("#queue-state")).to_have_text("Every scan is synced.")
     assert admitted(live_db, offline) == offline.party
     assert page.evaluate("localStorage.getItem('langviet.checkin.queue')") == "[]"
@@ -210,7 +210,7 @@ def test_a_ticket_let_in_on_two_offline_phones_is_flagged(live_server, live_db, 
     expect(result(page1)).to_have_class("checkin-result checkin-result--warning")
 
     first.set_offline(False)
-    expect(page1.locator("#sync-report")).to_contain_text("Synced: 1 scans sent.")
+    expect(page1.locator("#sync-report")).to_contain_text("Scans sent and synced: 1.")
     second.set_offline(False)
     report = page2.locator("#sync-report")
     expect(report).to_contain_text(
@@ -379,7 +379,7 @@ def test_a_server_that_does_not_answer_leaves_the_scan_on_the_phone(live_server,
     page.screenshot(path=str(tmp_path / "queued.png"), full_page=True)
     assert admitted(live_db, ticket) == 0
     page.click("#sync-now")
-    expect(page.locator("#sync-report")).to_contain_text("Synced: 1 scans sent.")
+    expect(page.locator("#sync-report")).to_contain_text("Scans sent and synced: 1.")
     assert admitted(live_db, ticket) == ticket.party
 
 
@@ -401,7 +401,7 @@ def test_a_reference_typed_offline_is_checked_against_the_saved_guest_list(live_
     expect(page.locator("#checkin-result-title")).to_have_text("Admitted — saved on this phone, will sync")
     expect(page.locator("#checkin-facts")).to_contain_text(ticket.name)
     phone.set_offline(False)
-    expect(page.locator("#sync-report")).to_contain_text("Synced: 1 scans sent.")
+    expect(page.locator("#sync-report")).to_contain_text("Scans sent and synced: 1.")
     assert admitted(live_db, ticket) == 1
 
 
@@ -425,7 +425,7 @@ def test_signed_out_while_offline_the_scans_wait_for_the_next_sign_in(live_serve
     page.fill("#password", live_staff[1])
     page.click("main button[type=submit]")
     page.wait_for_url(f"**/console/sessions/{gate.today}/checkin")
-    expect(page.locator("#sync-report")).to_contain_text("Synced: 1 scans sent.")
+    expect(page.locator("#sync-report")).to_contain_text("Scans sent and synced: 1.")
     assert admitted(live_db, ticket) == ticket.party
 
 

@@ -212,7 +212,7 @@ def _page_config(request, session: ExperienceSession, keys: codes.TicketKeys) ->
             "queued": template(_("Saved on this phone, waiting to sync: ${count}"), "count"),
             "allSynced": translate(_("Every scan is synced.")),
             "syncing": translate(_("Syncing…")),
-            "synced": template(_("Synced: ${count} scans sent."), "count"),
+            "synced": template(_("Scans sent and synced: ${count}."), "count"),
             "syncFailed": translate(_("Could not sync: the scans stay saved on this phone and are sent again later.")),
             "signedOut": translate(_("Your sign-in has expired: sign in again to send the saved scans.")),
             "signInAgain": translate(_("Sign in again")),
