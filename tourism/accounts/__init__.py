@@ -1,7 +1,8 @@
 """Accounts: operators, the people who sign in to the console, and what each may do.
 
-`config.add_console_link(route, label)` lets a domain put its console page on the landing
-page (check-in, payments…), so accounts need not know the domains.
+`config.add_console_link(route, label, order)` lets a domain put its console page on the
+landing page (check-in, payments…), so accounts need not know the domains; the most used
+come first (lowest `order`).
 """
 from dataclasses import dataclass
 
@@ -14,10 +15,13 @@ CONSOLE_LINKS = "console.links"
 class ConsoleLink:
     route: str
     label: TranslationString
+    order: int = 100
 
 
-def add_console_link(config, route: str, label: TranslationString):
-    config.registry.setdefault(CONSOLE_LINKS, []).append(ConsoleLink(route, label))
+def add_console_link(config, route: str, label: TranslationString, order: int = 100):
+    links = config.registry.setdefault(CONSOLE_LINKS, [])
+    links.append(ConsoleLink(route, label, order))
+    links.sort(key=lambda link: link.order)
 
 
 def includeme(config):

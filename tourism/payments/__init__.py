@@ -42,8 +42,8 @@ def includeme(config):
         config.add_route("payments.transfers.import", "/console/transfers/import", factory=f"{views}.operator_scope")
         config.add_route("payments.transfers.received", "/console/transfers/{reference}/received",
                          factory=f"{views}.transfer_booking")
-        config.add_console_link("payments.transfers", _("Bank transfers to confirm"))
-        config.add_console_link("payments.transfers.import", _("Import a bank statement"))
+        config.add_console_link("payments.transfers", _("Bank transfers to confirm"), order=20)
+        config.add_console_link("payments.transfers.import", _("Import a bank statement"), order=30)
         config.scan(".console_views")
 
     if "stripe" in registered:

@@ -75,5 +75,5 @@ def includeme(config):
     config.add_route("payments.refunds", "/console/refunds", factory="tourism.accounts.permissions.ConsoleRoot")
     config.add_route("payments.refund.paid", "/console/refunds/{refund_id}/paid", factory=refund_resource)
     config.add_route("payments.refund.retry", "/console/refunds/{refund_id}/retry", factory=refund_resource)
-    config.add_console_link("payments.refunds", _("Refunds to pay back"))
+    config.add_console_link("payments.refunds", _("Refunds to pay back"), order=40)
     config.scan(__name__)

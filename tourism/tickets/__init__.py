@@ -56,7 +56,7 @@ def add_checkin(config, is_production) -> None:
     config.add_route("tickets.checkin.sync", session + "/sync", factory=session_resource)
     # Under /console/ so that its scope covers every scanner page.
     config.add_route("tickets.checkin.worker", "/console/checkin-sw.js")
-    add_console_link(config, "tickets.checkin", _("Check-in"))
+    add_console_link(config, "tickets.checkin", _("Check-in"), order=10)
     config.scan(".checkin_views")
 
 

@@ -145,3 +145,11 @@ def test_a_right_password_forgives_the_accounts_earlier_mistakes(app_at, dbsessi
     for _attempt in range(4):
         _try(app_at, "staff@example.com", "wrong password", 400)
     _try(app_at, "staff@example.com", "a long staff password", 303)
+
+
+def test_the_console_home_puts_check_in_first(testapp, dbsession):
+    make_staff(dbsession, make_operator(dbsession))
+    page = sign_in(testapp)
+    hrefs = [a["href"] for a in page.html.select("main .console-links a")]
+    assert hrefs[0] == "/console/checkin" and "/console/refunds" in hrefs
+    assert len(hrefs) == len(set(hrefs))
