@@ -22,11 +22,17 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
-def live_server(base_settings, tmp_path_factory):
-    """The real app with the demo catalog, on a free loopback port."""
+def live_db_url(tmp_path_factory):
+    """The live server's SQLite database, migrated, with the demo catalog."""
     url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite'}"
     prepare_database(url)
-    app = configure(dict(base_settings, **{"sqlalchemy.url": url})).make_wsgi_app()
+    return url
+
+
+@pytest.fixture(scope="session")
+def live_server(base_settings, live_db_url):
+    """The real app with the demo catalog, on a free loopback port."""
+    app = configure(dict(base_settings, **{"sqlalchemy.url": live_db_url})).make_wsgi_app()
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -70,17 +76,11 @@ def axe_page(browser):
 # --- the live server's database, for tests that need rows the pages cannot make (staff) ----
 
 @pytest.fixture(scope="session")
-def live_db(live_server, tmp_path_factory):
-    """A session factory on the live server's database.
-
-    `live_server` keeps its SQLite file under the one temporary directory it makes
-    (mktemp("live") → live0/live.sqlite); use `tests.concurrency.committed` to write.
-    """
+def live_db(live_db_url):
+    """A session factory on the live server's database; use `tests.concurrency.committed` to write."""
     from tourism.db import get_engine, get_session_factory
 
-    found = sorted(tmp_path_factory.getbasetemp().glob("live[0-9]*/live.sqlite"))
-    assert len(found) == 1, f"expected the live server's one database, found {found}"
-    engine = get_engine({"sqlalchemy.url": f"sqlite:///{found[0]}"})
+    engine = get_engine({"sqlalchemy.url": live_db_url})
     yield get_session_factory(engine)
     engine.dispose()
 
