@@ -40,7 +40,7 @@ demo: migrate
 
 # Refresh the catalogs after changing user-visible strings (then translate the new entries).
 extract: $(VENV)/.installed
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _ -k _n:1,2 -o locales/tourism.pot tourism
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _ -k _n:1,2 -o locales/tourism.pot tourism audio_guides
 	$(BIN)/pybabel update --no-fuzzy-matching -i locales/tourism.pot -d locales -D tourism
 
 clean:

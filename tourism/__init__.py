@@ -4,6 +4,7 @@
 """
 from pyramid.config import Configurator
 
+from tourism.addons import installed_addons
 from tourism.settings import load_settings
 
 
@@ -30,6 +31,10 @@ def configure(settings: dict) -> Configurator:
     config.include(".payments")  # provider interface; pay at the village
     config.include(".booking")  # holds, bookings, availability, manage my booking
     config.include(".tickets")  # signed QR codes and PDF tickets for confirmed bookings
+
+    # Installed add-ons (audio guides, 3D heritage): they build on the domains above.
+    for addon in installed_addons():
+        config.include(addon)
     return config
 
 

@@ -41,13 +41,14 @@ def cmd_revision(args):
     from tourism import migrations
 
     settings = _settings(args.config_uri)
-    migrations.new_revision(settings["sqlalchemy.url"], args.message)
+    migrations.new_revision(settings["sqlalchemy.url"], args.message, head=f"{args.branch}@head")
 
 
 def cmd_demo(args):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
+    from tourism.addons import demo_loaders
     from tourism.catalog import demo
     from tourism.scheduling import demo as schedule_demo
 
@@ -57,8 +58,12 @@ def cmd_demo(args):
         dbsession = _session(settings)
         report = demo.load(dbsession)
         sessions = schedule_demo.load(dbsession, today=today)
+        # Add-ons' demo data (audio tours…) builds on the catalog just loaded.
+        addon_reports = [load(dbsession, settings) for load in demo_loaders()]
     print(report)
     print(f"Sessions: {sessions.created} created, {sessions.updated} updated, {sessions.deleted} deleted.")
+    for addon_report in addon_reports:
+        print(addon_report)
 
 
 def cmd_worker(args):
@@ -148,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("--name")
     revision = command("revision", cmd_revision, "write a new migration from the models")
     revision.add_argument("-m", "--message", required=True)
+    revision.add_argument("--branch", default="tourism", help="tourism, or an add-on's branch, e.g. audio_guides")
     return parser
 
 

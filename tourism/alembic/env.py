@@ -2,7 +2,7 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-import tourism.models  # noqa: F401  (imports every domain's models)
+import tourism.models  # noqa: F401  (imports every domain's and add-on's models)
 from tourism.db import Base
 
 config = context.config

@@ -11,7 +11,7 @@ import tourism.db
 
 revision = '0001'
 down_revision = None
-branch_labels = None
+branch_labels = ('tourism',)
 depends_on = None
 
 
