@@ -2,6 +2,7 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 
@@ -11,6 +12,19 @@ from tourism.catalog.models import CRAFTS, EXPERIENCE_KIND_LABELS, PRICE_TIERS, 
 from tourism.i18n import LOCALES
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+# Extension point: add-ons show their own panel on an experience page (an audio guide, a 3D
+# model) without the catalog knowing them. Each panel is `(request, experience) -> markup or None`.
+EXPERIENCE_PANELS = "catalog.experience_panels"
+
+
+def add_experience_panel(config, panel) -> None:
+    """Show `panel(request, experience)`'s markup (already escaped) on every experience page."""
+    config.registry.setdefault(EXPERIENCE_PANELS, []).append(panel)
+
+
+def experience_panels(request, experience) -> list[Markup]:
+    found = (panel(request, experience) for panel in request.registry.get(EXPERIENCE_PANELS, ()))
+    return [Markup(markup) for markup in found if markup]
 
 
 def today_in_vietnam() -> date:
@@ -128,6 +142,7 @@ def experience(request):
         "opening_hours": services.weekly_opening_hours(experience),
         "calendar": _calendar(request, experience),
         "state_labels": SESSION_STATE_LABELS,
+        "panels": experience_panels(request, experience),
         "json_ld": jsonld.experience_document(
             experience, text.value, village_text.value.name, url, village_url,
             _image_urls(request, experience.images), tier_names,
