@@ -68,7 +68,9 @@ def locale_response_headers(event):
     """Remember an explicit `?lang=` choice, and tell caches what the language depended on."""
     request, response = event.request, event.response
     chosen = explicit_locale(request)
-    if chosen and request.cookies.get(LOCALE_COOKIE) != chosen:
+    is_page = response.content_type == "text/html"
+    # Only a page remembers the choice: a public, cached file (audio, images) must set no cookie.
+    if chosen and is_page and request.cookies.get(LOCALE_COOKIE) != chosen:
         response.set_cookie(
             LOCALE_COOKIE,
             chosen,
@@ -77,7 +79,7 @@ def locale_response_headers(event):
             samesite="Lax",
             secure=flag(request.registry.settings, "tourism.secure_cookies"),
         )
-    if response.content_type == "text/html":
+    if is_page:
         response.content_language = request.locale_name
         response.vary = tuple(dict.fromkeys([*(response.vary or ()), "Accept-Language", "Cookie"]))
 

@@ -37,3 +37,11 @@ def test_durations_weekdays_and_language_names():
     assert Formatter("vi").weekday(0) == "Thứ Hai"
     assert Formatter("ja").time(time(14, 0)) == "14:00"
     assert Formatter("fr").languages(["vi", "ko"]) == "vietnamien et coréen"
+
+
+def test_only_pages_remember_the_language_choice(testapp):
+    page = testapp.get("/", {"lang": "ko"})
+    assert page.headers["Set-Cookie"].startswith("lang=ko;")
+    testapp.reset()
+    asset = testapp.get("/static/favicon.svg", {"lang": "ko"})
+    assert "Set-Cookie" not in asset.headers
