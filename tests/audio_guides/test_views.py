@@ -383,7 +383,9 @@ def test_experience_page_links_its_audio_guide(testapp, tour):
     page = soup(testapp.get("/experiences/dao-lang-thu", {"lang": "en"}))
     panel = page.select_one(".audio-guide-link")
     assert text(panel.h2) == "Audio guide in 1 language"  # only Vietnamese is recorded at every stop
-    assert panel.find("a")["href"] == "http://example.com/tours/tour-thu"
+    assert "Test village walk" in text(panel)
+    link = panel.find("a")
+    assert (link["href"], text(link)) == ("http://example.com/tours/tour-thu", "Open the audio guide")
 
 
 def test_experience_page_counts_languages_recorded_at_every_stop(testapp, dbsession, store, tour):
@@ -393,7 +395,7 @@ def test_experience_page_counts_languages_recorded_at_every_stop(testapp, dbsess
     dbsession.flush()
     page = soup(testapp.get("/experiences/dao-lang-thu", {"lang": "en"}))
     assert text(page.select_one(".audio-guide-link h2")) == "Audio guide in 3 languages"
-    assert text(page.select_one(".audio-guide-link .muted")) == "English, Korean, and Vietnamese"
+    assert text(page.select_one(".audio-guide-link .muted")) == "(English, Korean, and Vietnamese)"
 
 
 def test_experience_without_a_published_tour_has_no_panel(testapp, dbsession, tour):
