@@ -184,6 +184,9 @@ def test_stop_page_hands_the_lock_screen_its_details(testapp, tour):
     assert data["village"] == "Craft Test Village"
     assert data["artwork"][0]["src"].split("?")[0].endswith("/static/demo/bat-trang-kiln.svg")
     assert data["previous"].endswith("/g/ZQA") and data["next"].endswith("/g/ZQC")
+    assert data["played"] == "http://example.com/g/ZQB/played?lang=en"  # counted in the language heard
+    korean = json.loads(soup(testapp.get("/g/ZQB", {"lang": "ko"})).find("script", id="stop-data").string)
+    assert korean["played"].endswith("/g/ZQB/played?lang=en")
     scripts = [s["src"] for s in page.find_all("script", src=True)]
     assert any("/audio-static/js/stop.js" in src for src in scripts)
     assert not [s for s in page.find_all("script") if not s.get("src") and s.get("type") != "application/json"

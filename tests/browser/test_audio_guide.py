@@ -113,6 +113,12 @@ def test_lock_screen_shows_the_stop_and_its_tour(live_server, guide, phone_page)
     assert metadata["album"] == "Test village walk"
     assert metadata["artist"] == "Bát Tràng Pottery Village"
     assert metadata["artwork"] and "/static/demo/bat-trang-kiln.svg" in metadata["artwork"][0]
+    # Pressing play tells the server once, with the language heard (the play count).
+    with phone_page.expect_request(lambda r: "/played" in r.url) as beacon:
+        phone_page.click("h1")  # a gesture: the page may now start playing
+        phone_page.evaluate("document.getElementById('stop-audio').play()")
+    assert beacon.value.method == "POST" and beacon.value.url.endswith(f"/g/{guide[1]}/played?lang=en")
+    assert beacon.value.response().status == 204
 
 
 def test_keypad_opens_a_stop_and_refuses_unknown_numbers_on_the_phone(live_server, guide, phone_page):
@@ -136,6 +142,17 @@ def player_browser(browser):
     player.close()
 
 
+def play_from_the_middle(page):
+    """Seek the stop's recording to its middle, play, and see it play on from there."""
+    page.wait_for_function("document.getElementById('stop-audio').readyState >= 1")
+    middle = page.evaluate("document.getElementById('stop-audio').duration / 2")
+    assert middle == pytest.approx(SECONDS / 2, abs=1)
+    page.evaluate("(t) => { const a = document.getElementById('stop-audio'); a.currentTime = t; a.play(); }", middle)
+    page.wait_for_function(
+        "(t) => document.getElementById('stop-audio').currentTime > t + 1", arg=middle, timeout=15_000)
+    assert page.evaluate("document.getElementById('stop-audio').error") is None
+
+
 def test_saved_tour_plays_from_the_middle_in_airplane_mode(live_server, guide, player_browser):
     phone = player_browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()
@@ -155,6 +172,10 @@ def test_saved_tour_plays_from_the_middle_in_airplane_mode(live_server, guide, p
     expect(page.locator("#offline-status")).to_contain_text("Saved for offline use")
     expect(page.locator("#offline-remove")).to_be_visible()
 
+    # Online, a recording that was not saved (Vietnamese) streams through the worker as before.
+    page.goto(stop_url(live_server, guide[2], "vi"))
+    play_from_the_middle(page)
+
     phone.set_offline(True)
     ranges = []
     page.on("response", lambda r: "/media/" in r.url and ranges.append(
@@ -163,13 +184,7 @@ def test_saved_tour_plays_from_the_middle_in_airplane_mode(live_server, guide, p
     assert response.from_service_worker
     assert page.locator("html").get_attribute("lang") == "ko"
     expect(page.locator("#track-fallback")).to_contain_text("한국어")  # saved with the English recording
-    page.wait_for_function("document.getElementById('stop-audio').readyState >= 1")
-    middle = page.evaluate("document.getElementById('stop-audio').duration / 2")
-    assert middle == pytest.approx(SECONDS / 2, abs=1)
-    page.evaluate("(t) => { const a = document.getElementById('stop-audio'); a.currentTime = t; a.play(); }", middle)
-    page.wait_for_function(
-        "(t) => document.getElementById('stop-audio').currentTime > t + 1", arg=middle, timeout=15_000)
-    assert page.evaluate("document.getElementById('stop-audio').error") is None
+    play_from_the_middle(page)
     assert any(status == 206 and from_worker and content_range for status, from_worker, content_range in ranges), ranges
     # The keypad and the tour page open offline too, and the keypad still answers.
     page.goto(f"{live_server}/tours/{SLUG}/keypad")
