@@ -6,6 +6,7 @@ form); the scripts add lock-screen controls, the play count and offline saving. 
 service worker (/g/sw.js) answers from what the tour page saved, Range requests included,
 so seeking in a recording works in airplane mode.
 """
+import mimetypes
 import re
 from pathlib import Path
 from urllib.parse import urlencode
@@ -126,7 +127,8 @@ def _stop_values(request, stop: Stop) -> dict:
     if track is not None:
         media = {
             "audio_url": request.route_url("audio_guides.media", key=track.value.audio_key),
-            "vtt_url": request.route_url("audio_guides.media", key=track.value.vtt_key) if track.value.vtt_key else None,
+            "vtt_url": (request.route_url("audio_guides.media", key=track.value.vtt_key)
+                        if track.value.vtt_key else None),
             # Babel names both languages in the visitor's own: "No Korean recording yet: …"
             "track_language": request.fmt.language(track.locale),
             "wanted_language": request.fmt.language(locale),
@@ -136,7 +138,7 @@ def _stop_values(request, stop: Stop) -> dict:
         "tour": tour_view["title"],
         "village": tour_view["village_name"],
         "artwork": [{"src": images[0]["url"], "sizes": f"{images[0]['image'].width}x{images[0]['image'].height}",
-                     "type": _image_type(images[0]["image"].path)}] if images else [],
+                     "type": mimetypes.guess_type(images[0]["image"].path)[0] or ""}] if images else [],
         "previous": previous["url"] if previous else None,
         "next": following["url"] if following else None,
         "played": request.route_url("audio_guides.played", code=stop.code, _query={"lang": track.locale})
@@ -157,12 +159,6 @@ def _stop_values(request, stop: Stop) -> dict:
         "player": player,
         **media,
     }
-
-
-def _image_type(path: str) -> str:
-    suffix = path.rsplit(".", 1)[-1].lower()
-    return {"svg": "image/svg+xml", "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png",
-            "webp": "image/webp", "avif": "image/avif"}.get(suffix, "image/" + suffix)
 
 
 # --- the stop -------------------------------------------------------------------------------
@@ -186,14 +182,14 @@ def _not_found(request, code: str):
     request.response.status = 404
     request.response.cache_control = "no-store"
     shown = (code or "")[:MAX_SHOWN_CODE]
-    return render_to_response(request, "not_found.jinja2", {
+    return _render_page(request, "not_found.jinja2", {
         "code": shown,
         "tours": [_tour_view(request, tour) for tour in published_tours(request.dbsession)],
         "tours_url": request.route_url("audio_guides.tours"),
     })
 
 
-def render_to_response(request, template: str, values: dict):
+def _render_page(request, template: str, values: dict):
     response = request.response
     response.text = render(TEMPLATES + template, values, request=request)
     return response

@@ -18,6 +18,7 @@ import http.client
 import re
 import sys
 import tempfile
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -35,7 +36,6 @@ class Resources(HTMLParser):
     def __init__(self):
         super().__init__()
         self.urls: list[tuple[str, str]] = []  # (kind, url)
-        self.in_audio = False
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -46,15 +46,9 @@ class Resources(HTMLParser):
             self.urls.append(("js", a["src"]))
         elif tag == "img" and a.get("src"):
             self.urls.append(("image", a["src"]))
-        elif tag == "audio":
-            self.in_audio = True
         elif tag == "track" and a.get("src"):
             self.urls.append(("captions", a["src"]))
         # <source> inside <audio>, and <audio src>: the recording, not counted.
-
-    def handle_endtag(self, tag):
-        if tag == "audio":
-            self.in_audio = False
 
 
 def fetch(base: str, url: str) -> dict:
@@ -189,6 +183,7 @@ def main():
         app = configure(app_settings(url)).make_wsgi_app()
         with serve(app, threads=4) as base:
             figures = measure(base, codes, args.lang)
+            time.sleep(0.5)  # let waitress finish closing the last connection before it stops
         app.registry["db.engine"].dispose()
     json_line(figures)
 
