@@ -18,6 +18,7 @@ from webtest import TestApp
 
 from tests.smtp import SMTPServer
 from tourism import configure, migrations
+from tourism.addons import demo_loaders
 from tourism.catalog import demo
 from tourism.scheduling import demo as schedule_demo
 from tourism.db import get_engine, get_session_factory, get_tm_session
@@ -52,7 +53,7 @@ def reset_database(url: str) -> None:
 
 
 def prepare_database(url: str) -> None:
-    """A fresh schema built by the migrations, with the demo catalog committed."""
+    """A fresh schema built by the migrations, with the demo data (catalog, add-ons) committed."""
     reset_database(url)
     migrations.upgrade(url)
     engine = get_engine({"sqlalchemy.url": url})
@@ -61,6 +62,10 @@ def prepare_database(url: str) -> None:
         dbsession = get_tm_session(get_session_factory(engine), manager)
         demo.load(dbsession)
         schedule_demo.load(dbsession, today=datetime.now(VIETNAM).date())
+        # Add-ons' demo data (audio tours…), their media in the suite's media folder.
+        settings = dict(get_appsettings(TESTING_INI), **{"sqlalchemy.url": url})
+        for load in demo_loaders():
+            load(dbsession, settings)
     engine.dispose()
 
 
