@@ -134,8 +134,7 @@ def tour_posters_pdf(tour: Tour, base_url: str, fonts: FontSet,
             Spacer(0, 6 * mm),
             PosterQr(poster_url(base_url, stop.code)),
             Spacer(0, 4 * mm),
-            _scan_line(fonts, styles, vi.scan, address),
-            _scan_line(fonts, styles, en.scan, address),
+            *[_scan_line(fonts, styles, label, address) for label in dict.fromkeys((vi.scan, en.scan))],
         ]
         # Whatever the titles' length, a stop stays on its own page.
         story += [KeepInFrame(width - 2 * MARGIN, height - 2 * MARGIN - 1, page, mode="shrink"), PageBreak()]
