@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INI ?= development.ini
 # One gettext domain per package that ships translations.
-DOMAINS := tourism
+DOMAINS := tourism audio_guides
 
 .PHONY: run test setup catalogs migrate demo extract clean
 
@@ -40,8 +40,15 @@ demo: migrate
 
 # Refresh the catalogs after changing user-visible strings (then translate the new entries).
 extract: $(VENV)/.installed
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _ -k _n:1,2 -o locales/tourism.pot tourism audio_guides
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _ -k _n:1,2 -o locales/tourism.pot tourism
 	$(BIN)/pybabel update --no-fuzzy-matching -i locales/tourism.pot -d locales -D tourism
+	$(BIN)/pybabel extract --no-location --sort-output --no-default-keywords -F babel.cfg -k _ -k ag_ -k ag_n:1,2 \
+		-o locales/audio_guides.pot audio_guides
+	@for locale in vi en ko zh ja fr; do \
+		po=locales/$$locale/LC_MESSAGES/audio_guides.po; \
+		if [ -f $$po ]; then $(BIN)/pybabel update --no-fuzzy-matching -i locales/audio_guides.pot -d locales -D audio_guides -l $$locale; \
+		else $(BIN)/pybabel init -i locales/audio_guides.pot -d locales -D audio_guides -l $$locale; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) node_modules var

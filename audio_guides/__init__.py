@@ -15,6 +15,8 @@ def includeme(config):
     settings = config.get_settings()
     media_dir = settings.get(MEDIA_DIR_SETTING) or str(Path.cwd() / "var" / "media")
     config.registry[REGISTRY_KEY] = MediaStore(media_dir)
+    # Our own translation domain: `_` in Python (audio_guides.i18n), `ag_` in templates.
+    config.add_template_translators("ag_", "audio_guides")
 
     config.include(".serving")  # /media/<key>: audio and WebVTT with Range, ETag, a year of caching
     config.include(".views")  # the visitor's pages: /g/<CODE>, the keypad, the tour, offline saving

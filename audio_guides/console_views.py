@@ -30,7 +30,8 @@ from tourism.accounts.permissions import CONSOLE, OperatorResource, visible_oper
 from tourism.accounts.views import no_store
 from tourism.catalog.models import PublicationStatus, Village
 from tourism.catalog.services import village_text
-from tourism.i18n import LOCALES, _
+from audio_guides.i18n import _
+from tourism.i18n import LOCALES
 from tourism.tickets.fonts import font_dirs, load_fonts
 
 TEMPLATES = "audio_guides:templates/console/"

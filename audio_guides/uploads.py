@@ -29,7 +29,8 @@ from sqlalchemy import select
 
 from audio_guides.models import Stop, Track
 from tourism.exceptions import DomainError
-from tourism.i18n import LOCALES, _
+from audio_guides.i18n import _
+from tourism.i18n import LOCALES
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,8 @@ from audio_guides.models import Stop, Tour, TourExperience
 from tourism.catalog.models import PublicationStatus
 from tourism.catalog.services import experience_text, image_alt, village_text
 from tourism.catalog.views import add_experience_panel
-from tourism.i18n import LANGUAGE_NAMES, _, pick_locale
+from audio_guides.i18n import _
+from tourism.i18n import LANGUAGE_NAMES, pick_locale
 
 TEMPLATES = "audio_guides:templates/"
 STATIC = "audio_guides:static/"

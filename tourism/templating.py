@@ -39,6 +39,44 @@ def language_alternates(request) -> list[dict]:
     return alternates
 
 
+def domain_translators(domain: str):
+    """Jinja2 globals that translate in `domain`, with the newstyle gettext's rules.
+
+    The translation is trusted markup, the `%(name)s` values are escaped when filled in,
+    and the plural form also fills `%(num)d` (as Jinja's newstyle ngettext does).
+    """
+    @pass_context
+    def gettext(context, message, **variables):
+        text = context["request"].localizer.translate(TranslationString(message, domain=domain))
+        text = Markup(text) if context.eval_ctx.autoescape else text
+        return text % variables if variables else text
+
+    @pass_context
+    def ngettext(context, singular, plural, num, **variables):
+        text = context["request"].localizer.pluralize(singular, plural, num, domain=domain)
+        text = Markup(text) if context.eval_ctx.autoescape else text
+        return text % dict(num=num, **variables)
+
+    return gettext, ngettext
+
+
+def add_template_translators(config, name: str, domain: str):
+    """`{{ <name>("…") }}` and `{{ <name>n("…", "…", n) }}` in templates: an add-on's own domain.
+
+    Add-ons own their translation domain; their templates still extend tourism's layout,
+    whose `_` stays in tourism's. `make extract` collects `<name>` and `<name>n` calls.
+    """
+    gettext, ngettext = domain_translators(domain)
+
+    def register():
+        environment = config.get_jinja2_environment()
+        environment.globals[name] = gettext
+        environment.globals[f"{name}n"] = ngettext
+
+    # After pyramid_jinja2 has built the environment (its own example uses this order).
+    config.action(("template-translators", name), register, order=999)
+
+
 def includeme(config):
     settings = config.get_settings()
     settings.setdefault("jinja2.newstyle", "true")
@@ -49,3 +87,4 @@ def includeme(config):
     config.include("pyramid_jinja2")
     config.add_jinja2_renderer(".jinja2")
     config.add_request_method(language_alternates, "language_alternates", reify=True)
+    config.add_directive("add_template_translators", add_template_translators)

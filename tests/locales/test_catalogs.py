@@ -15,7 +15,12 @@ from babel.messages.pofile import read_po
 from tourism.i18n import LOCALES
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAINS = {"tourism": ROOT / "tourism"}
+DOMAINS = {"tourism": ROOT / "tourism", "audio_guides": ROOT / "audio_guides"}
+# What `make extract` collects per domain: the add-on's templates translate with ag_/ag_n.
+KEYWORDS = {
+    "tourism": {"_": None, "gettext": None, "ngettext": (1, 2), "_n": (1, 2)},
+    "audio_guides": {"_": None, "ag_": None, "ag_n": (1, 2)},
+}
 # Proper names, and words a language really shares with English.
 SAME_EVERYWHERE = {"LàngViệt"}
 SAME_IN = {"fr": {"Page %(num)d"}}
@@ -24,10 +29,9 @@ SAME_IN = {"fr": {"Page %(num)d"}}
 def source_messages(domain: str) -> set:
     with open(ROOT / "babel.cfg") as f:
         method_map, options_map = parse_mapping_cfg(f)
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_n": (1, 2)}
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        DOMAINS[domain], method_map, options_map, keywords=keywords
+        DOMAINS[domain], method_map, options_map, keywords=KEYWORDS[domain]
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
@@ -77,3 +81,12 @@ def test_catalog_compiles_and_keeps_placeholders(domain, locale, tmp_path):
             assert all(token in s for s in strings), f"{locale}: {message.id!r} lost {token}"
     with open(tmp_path / "out.mo", "wb") as f:
         write_mo(f, cat)
+
+
+def test_add_on_templates_translate_in_their_own_domain():
+    """tourism's `_` in an audio_guides template would look the text up in the wrong catalog."""
+    import re
+
+    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "audio_guides").rglob("*.jinja2")
+                 if re.search(r"(?<![A-Za-z0-9_])(_|gettext|ngettext)\(", path.read_text())]
+    assert offenders == []
