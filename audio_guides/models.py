@@ -112,7 +112,7 @@ class Track(Base):
     content_type: Mapped[str] = mapped_column(String(40))
     size_bytes: Mapped[int]
     duration_seconds: Mapped[float]
-    # Sanitised HTML (see services.clean_transcript); never raw input.
+    # Sanitised HTML (uploads.clean_transcript, or the demo's escaped paragraphs); never raw input.
     transcript_html: Mapped[str] = mapped_column(Text)
     vtt_key: Mapped[str | None] = mapped_column(String(80))
 
