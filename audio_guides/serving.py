@@ -25,6 +25,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from audio_guides.media import media_store
+from tourism.headers import CSP_REGISTRY_KEY, render_csp, static_security_headers
 
 # What browsers play, by the key's extension. `.opus` is Opus in an Ogg container, whose
 # registered type is audio/ogg (RFC 7845 §9); `audio/opus` names bare RTP payloads.
@@ -95,55 +96,107 @@ def file_window(file, start: int, stop: int):
         file.close()
 
 
-@view_config(route_name="audio_guides.media", request_method=("GET", "HEAD"))
-def media_file(request):
-    key = request.matchdict["key"]
+STATUS_LINES = {200: "200 OK", 206: "206 Partial Content", 304: "304 Not Modified",
+                416: "416 Range Not Satisfiable"}
+
+
+def media_answer(store, key: str, method: str, header, file_wrapper=None):
+    """What to answer a GET or HEAD of `key`: (status, headers, body iterable), or None for 404.
+
+    `header(name)` reads a request header (None when absent); `file_wrapper` is the WSGI
+    server's file sender, if any. Shared by the Pyramid view and the WSGI fast path, so
+    both answer exactly alike.
+    """
     content_type = MEDIA_TYPES.get(key.rpartition(".")[2])
     try:
-        path = media_store(request.registry).path(key)  # only "<64 hex>.<ext>": no way out of the store
+        path = store.path(key)  # only "<64 hex>.<ext>": no way out of the store
         size = os.stat(path).st_size
     except (ValueError, OSError):
-        raise HTTPNotFound()
+        return None
     if content_type is None:
-        raise HTTPNotFound()  # stored, but not something we serve
+        return None  # stored, but not something we serve
 
     etag = f'"{key.partition(".")[0]}"'
     validators = [("ETag", etag), ("Cache-Control", IMMUTABLE), ("Accept-Ranges", "bytes")]
-    if_none_match = request.headers.get("If-None-Match")
+    if_none_match = header("If-None-Match")
     if if_none_match is not None and etag_matches_any(if_none_match, etag):
-        return Response(status=304, headerlist=validators)
+        return 304, validators, []
 
     span = None
-    range_header = request.headers.get("Range")
-    if_range = request.headers.get("If-Range")
-    if range_header and request.method == "GET" and (if_range is None or if_range.strip() == etag):
+    range_header = header("Range")
+    if_range = header("If-Range")
+    if range_header and method == "GET" and (if_range is None or if_range.strip() == etag):
         try:
             span = byte_range(range_header, size)
         except RangeNotSatisfiable:
             # Not cached as if it were the file; the size tells the client what it may ask.
-            return Response(status=416, body=b"", headerlist=[
-                ("Content-Range", f"bytes */{size}"), ("Accept-Ranges", "bytes"), ("Cache-Control", "no-store")])
+            return 416, [("Content-Range", f"bytes */{size}"), ("Accept-Ranges", "bytes"),
+                         ("Cache-Control", "no-store"), ("Content-Length", "0")], []
 
     headers = [("Content-Type", content_type), *validators]
-    if request.method == "HEAD":
-        # An empty app_iter, not body=b"": WebOb would set Content-Length to the empty body's 0.
-        return Response(status=200, app_iter=[], headerlist=[*headers, ("Content-Length", str(size))])
+    if method == "HEAD":
+        return 200, [*headers, ("Content-Length", str(size))], []
     try:
         file = open(path, "rb")
     except OSError:
-        raise HTTPNotFound()
+        return None
     if span is None:
         # The server's own file sender when it has one (waitress writes it from its I/O
         # loop, freeing the request thread); otherwise blocks from a generator.
-        wrapper = request.environ.get("wsgi.file_wrapper")
-        body = wrapper(file, BLOCK_SIZE) if wrapper else file_window(file, 0, size)
-        return Response(status=200, app_iter=body, headerlist=[*headers, ("Content-Length", str(size))])
+        body = file_wrapper(file, BLOCK_SIZE) if file_wrapper else file_window(file, 0, size)
+        return 200, [*headers, ("Content-Length", str(size))], body
     # A range always comes from the generator: a file wrapper sends from the seek position to
     # the end of the file unless the server stops at Content-Length, which PEP 3333 asks but
     # not every server does; under waitress it measured no faster (bench/audio_range.py).
     start, stop = span
-    return Response(status=206, app_iter=file_window(file, start, stop), headerlist=[
-        *headers, ("Content-Range", f"bytes {start}-{stop - 1}/{size}"), ("Content-Length", str(stop - start))])
+    return 206, [*headers, ("Content-Range", f"bytes {start}-{stop - 1}/{size}"),
+                 ("Content-Length", str(stop - start))], file_window(file, start, stop)
+
+
+@view_config(route_name="audio_guides.media", request_method=("GET", "HEAD"))
+def media_file(request):
+    answer = media_answer(media_store(request.registry), request.matchdict["key"], request.method,
+                          request.headers.get, request.environ.get("wsgi.file_wrapper"))
+    if answer is None:
+        raise HTTPNotFound()
+    status, headers, body = answer
+    response = Response(status=status, headerlist=headers)
+    response.app_iter = body  # after the headers: WebOb would otherwise reset Content-Length
+    return response
+
+
+class MediaFastPath:
+    """WSGI middleware: GET and HEAD of a stored /media/<key> answered before Pyramid.
+
+    Media files need no routing, session, security policy or database transaction, and
+    those cost most of a request's time (bench/audio_range.py); everything else, and any
+    key the store does not have, goes on to the application (its 404 page, its 405).
+    """
+
+    PREFIX = "/media/"
+
+    def __init__(self, app, registry):
+        self.app = app
+        self.store = media_store(registry)
+        # The same security headers the tween adds to every other response (the CSP is fixed
+        # once configuration is done).
+        self.security_headers = [("Content-Security-Policy", render_csp(registry[CSP_REGISTRY_KEY])),
+                                 *static_security_headers(registry.settings).items()]
+
+    def __call__(self, environ, start_response):
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
+        if method in ("GET", "HEAD") and path.startswith(self.PREFIX):
+            answer = media_answer(self.store, path[len(self.PREFIX):], method,
+                                  lambda name: environ.get("HTTP_" + name.upper().replace("-", "_")),
+                                  environ.get("wsgi.file_wrapper"))
+            if answer is not None:
+                status, headers, body = answer
+                start_response(STATUS_LINES[status], [*headers, *self.security_headers])
+                return body
+        return self.app(environ, start_response)
+
+    def __getattr__(self, name):
+        return getattr(self.app, name)  # the router's `registry`, for callers that use it
 
 
 @view_config(route_name="audio_guides.media", require_csrf=False)
@@ -154,4 +207,5 @@ def media_other_method(request):
 
 def includeme(config):
     config.add_route("audio_guides.media", "/media/{key}")
+    config.add_wsgi_wrapper(MediaFastPath)
     config.scan(__name__)

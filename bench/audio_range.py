@@ -35,7 +35,7 @@ from pathlib import Path
 from _common import app_settings, connection, in_client_process, json_line, percentile, serve
 
 from audio_guides.media import MediaStore
-from tourism import configure
+from tourism import make_app
 
 MIB = 1024 * 1024
 
@@ -193,8 +193,9 @@ def main():
         key = MediaStore(media_dir).put(data, "mp3")
         track = str(MediaStore(media_dir).path(key))
 
-        app = configure(app_settings(f"sqlite:///{tmp}/unused.sqlite",
-                                     **{"audio_guides.media_dir": str(media_dir)})).make_wsgi_app()
+        # make_app, as `pserve` builds it: the media fast path in front of Pyramid.
+        app = make_app(app_settings(f"sqlite:///{tmp}/unused.sqlite",
+                                    **{"audio_guides.media_dir": str(media_dir)}))
         context = get_context("spawn")
         ports = context.Queue()
         static = context.Process(target=static_server, args=(str(media_dir), ports), daemon=True)

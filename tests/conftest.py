@@ -17,7 +17,7 @@ from pyramid.paster import get_appsettings
 from webtest import TestApp
 
 from tests.smtp import SMTPServer
-from tourism import configure, migrations
+from tourism import make_app, migrations
 from tourism.addons import demo_loaders
 from tourism.catalog import demo
 from tourism.scheduling import demo as schedule_demo
@@ -103,7 +103,7 @@ def app_settings(base_settings, db_url):
 
 @pytest.fixture(scope="session")
 def app(app_settings):
-    wsgi_app = configure(app_settings).make_wsgi_app()
+    wsgi_app = make_app(app_settings)
     yield wsgi_app
     wsgi_app.registry["db.engine"].dispose()
 

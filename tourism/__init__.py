@@ -8,9 +8,18 @@ from tourism.addons import installed_addons
 from tourism.settings import load_settings
 
 
+WSGI_WRAPPERS = "tourism.wsgi_wrappers"
+
+
+def add_wsgi_wrapper(config, wrapper):
+    """`wrapper(app, registry) -> app`, put in front of the application by `make_app`."""
+    config.registry.setdefault(WSGI_WRAPPERS, []).append(wrapper)
+
+
 def configure(settings: dict) -> Configurator:
     settings = load_settings(settings)
     config = Configurator(settings=settings)
+    config.add_directive("add_wsgi_wrapper", add_wsgi_wrapper)
 
     # Infrastructure, in the order requests meet it.
     config.include(".db")  # request.dbsession, pyramid_tm, pyramid_retry
@@ -38,6 +47,16 @@ def configure(settings: dict) -> Configurator:
     return config
 
 
+def make_app(settings: dict):
+    """The WSGI application: Pyramid's router behind the wrappers add-ons put in front (a
+    fast path for media files). Keeps the router's `registry` reachable as `app.registry`."""
+    config = configure(settings)
+    app = config.make_wsgi_app()
+    for wrapper in config.registry.get(WSGI_WRAPPERS, []):
+        app = wrapper(app, config.registry)
+    return app
+
+
 def main(global_config, **settings):
     """The WSGI application (paste.app_factory `main`)."""
-    return configure(settings).make_wsgi_app()
+    return make_app(settings)

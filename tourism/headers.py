@@ -26,16 +26,22 @@ def render_csp(policy: dict[str, list[str]]) -> str:
     return "; ".join(f"{directive} {' '.join(sources)}" for directive, sources in policy.items())
 
 
-def security_headers_tween_factory(handler, registry):
-    static_headers = {
+def static_security_headers(settings) -> dict[str, str]:
+    """The headers every response carries besides the CSP (also used by WSGI fast paths)."""
+    headers = {
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Cross-Origin-Opener-Policy": "same-origin",
         "Permissions-Policy": "camera=(self), geolocation=(self), microphone=(), payment=(self)",
     }
-    if flag(registry.settings, "tourism.hsts"):
-        static_headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if flag(settings, "tourism.hsts"):
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
+def security_headers_tween_factory(handler, registry):
+    static_headers = static_security_headers(registry.settings)
 
     def security_headers_tween(request):
         response = handler(request)

@@ -290,3 +290,22 @@ def test_bytes_exactly_right_through_waitress(live, store):
         response = conn.getresponse()
         assert (response.status, b"root:" in response.read()) == (404, False), path
     conn.close()
+
+
+def test_the_fast_path_answers_media_before_pyramid(app, mp3):
+    """`make_app` puts MediaFastPath in front: a stored key never reaches the router."""
+    from webtest import TestApp
+
+    from audio_guides.serving import MediaFastPath
+
+    assert isinstance(app, MediaFastPath)
+
+    def router_must_not_run(environ, start_response):
+        raise AssertionError(f"the router got {environ['PATH_INFO']}")
+
+    fast = TestApp(MediaFastPath(router_must_not_run, app.registry))
+    ranged = fast.get(mp3["url"], headers={"Range": "bytes=10-19"}, status=206)
+    assert ranged.body == mp3["data"][10:20] and ranged.headers["Content-Range"].startswith("bytes 10-19/")
+    assert ranged.headers["X-Content-Type-Options"] == "nosniff"
+    assert fast.get(mp3["url"], headers={"Range": "bytes=999999999-"}, status=416).body == b""
+    assert fast.head(mp3["url"]).headers["Content-Length"] == str(len(mp3["data"]))

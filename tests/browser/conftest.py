@@ -11,7 +11,7 @@ import pytest
 from waitress.server import create_server
 
 from tests.conftest import in_ci, prepare_database
-from tourism import configure
+from tourism import make_app
 
 CHROMIUM = os.environ.get("TOURISM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,7 +32,7 @@ def live_db_url(tmp_path_factory):
 @pytest.fixture(scope="session")
 def live_server(base_settings, live_db_url):
     """The real app with the demo catalog, on a free loopback port."""
-    app = configure(dict(base_settings, **{"sqlalchemy.url": live_db_url})).make_wsgi_app()
+    app = make_app(dict(base_settings, **{"sqlalchemy.url": live_db_url}))
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
