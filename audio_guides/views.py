@@ -53,7 +53,8 @@ def _media_url(request, key: str | None) -> str | None:
 
 
 def _message_template(request, message, *names) -> str:
-    """A message translated with `${name}` left in place, for a script to fill in."""
+    """A message (`_("…")`, so `make extract` finds it) translated with `${name}` left in place,
+    for a script to fill in."""
     return request.localizer.translate(_(message, mapping={name: "${" + name + "}" for name in names}))
 
 
@@ -240,11 +241,11 @@ def _tour_values(request, tour: Tour) -> dict:
             "worker": request.route_path("audio_guides.worker"),
             "scopes": list(WORKER_SCOPES),
             "messages": {
-                "size": _message_template(request, "Saving needs ${size} on this phone (${count} files).",
+                "size": _message_template(request, _("Saving needs ${size} on this phone (${count} files)."),
                                           "size", "count"),
-                "progress": _message_template(request, "Saved ${done} of ${total}…", "done", "total"),
-                "saved": _message_template(request, "Saved for offline use in ${language}. The tour works "
-                                                    "with no connection.", "language"),
+                "progress": _message_template(request, _("Saved ${done} of ${total}…"), "done", "total"),
+                "saved": _message_template(request, _("Saved for offline use in ${language}. The tour works "
+                                                      "with no connection."), "language"),
                 "incomplete": translate(_("Not completely saved: save again to finish.")),
                 "failed": translate(_("Could not save the whole tour: check the connection, then save "
                                       "again (what is saved is kept).")),
@@ -282,7 +283,7 @@ def keypad_page(request):
 
 
 NOT_A_NUMBER = _("Type the number printed on the stop, in digits (for example 3).")
-UNKNOWN_NUMBER = "No stop on this tour has the number ${number}. Check the number on the sign."
+UNKNOWN_NUMBER = _("No stop on this tour has the number ${number}. Check the number on the sign.")
 
 
 def _keypad_values(request, tour: Tour, entry: str = "", error=None) -> dict:
