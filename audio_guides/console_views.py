@@ -123,9 +123,7 @@ def _duration(seconds: float) -> str:
 
 
 def _size(request, size_bytes: int) -> str:
-    if size_bytes < 1024 * 1024:
-        return request.translate(_("${size} kB", mapping={"size": request.fmt.number(max(1, round(size_bytes / 1024)))}))
-    return request.translate(_("${size} MB", mapping={"size": request.fmt.number(round(size_bytes / 1048576, 1))}))
+    return request.fmt.file_size(size_bytes)
 
 
 @view_config(route_name="audio_guides.console.tours", permission=CONSOLE, renderer=TEMPLATES + "tours.jinja2")

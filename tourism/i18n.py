@@ -134,6 +134,14 @@ class Formatter:
     def number(self, value: int) -> str:
         return babel_numbers.format_decimal(value, locale=self.locale)
 
+    def file_size(self, size_bytes: int) -> str:
+        """A file's size in the locale's own units (CLDR through Babel): 310 kB, 4,2 MB, 4,2 Mo."""
+        if size_bytes < 1024 * 1024:
+            return babel_units.format_unit(max(1, round(size_bytes / 1024)), "digital-kilobyte", length="short",
+                                           locale=self.locale)
+        return babel_units.format_unit(size_bytes / 1048576, "digital-megabyte", length="short",
+                                       format="#,##0.#", locale=self.locale)
+
     def date(self, value: date, format: str = "medium") -> str:
         return babel_dates.format_date(value, format=format, locale=self.locale)
 
