@@ -227,7 +227,10 @@ def test_saved_tour_plays_from_the_middle_in_airplane_mode(live_server, tea, pla
     page.wait_for_url(f"{live_server}/g/{tea.codes[0]}")
     expect(page.locator("h1")).to_have_text(tea.titles["ko"][0])
     page.goto(f"{live_server}/tours/{TEA}")
-    expect(page.locator("#offline-status")).to_contain_text("Saved for offline use")
+    # The tour page saved with the Korean tour says so in Korean.
+    page.wait_for_selector("html[data-tour-saved='ko']", state="attached")
+    assert page.locator("html").get_attribute("lang") == "ko"
+    expect(page.locator("#offline-status")).to_contain_text("한국어")
     # A lower-case code typed offline is the same stop.
     assert page.goto(f"{live_server}/g/{tea.codes[2].lower()}").from_service_worker
     expect(page.locator("h1")).to_have_text(tea.titles["ko"][2])
