@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from reportlab.graphics.barcode import qrencoder
-from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle

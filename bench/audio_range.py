@@ -19,7 +19,6 @@ the stock handler ignores Range and would send the whole file to every request. 
 database is needed: the app gets a temporary SQLite URL it never opens for media.
 """
 import argparse
-import http.client
 import logging
 import os
 import random

@@ -5,7 +5,6 @@ import array
 import html
 import math
 import re
-import shutil
 import subprocess
 import wave
 
