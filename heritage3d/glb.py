@@ -2,9 +2,10 @@
 
 `inspect_glb(data)` checks the container (header, chunks), the JSON and the ranges every
 buffer view and accessor claims, then the mobile budget, and returns a `GlbInfo`; or it
-raises `GlbError(code, message)` naming the first problem found. It never reads vertex or
-index data: all it needs is in the JSON, and a file that lies about its ranges is caught
-by comparing those ranges with the bytes actually there.
+raises `GlbError(code, message)` naming the first problem found. Besides the indices (to
+check they point at vertices that exist), it reads no vertex data: all it needs is in the
+JSON, and a file that lies about its ranges is caught by comparing those ranges with the
+bytes actually there.
 
 It is not the Khronos validator (the test suite runs that over every committed model): it
 checks what matters to accept an upload safely and to show it on a phone.
@@ -15,8 +16,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import array
 import math
 import struct
+import sys
 from dataclasses import dataclass
 
 from heritage3d.i18n import _
@@ -73,7 +76,7 @@ def inspect_glb(data: bytes, *, max_bytes: int = MAX_BYTES, max_triangles: int =
     Raises GlbError with one of the codes: too_large, too_short, bad_magic, bad_version,
     length_mismatch, bad_chunk, json_not_first, json_too_large, bad_json, not_gltf2,
     invalid_gltf, external_uri, bad_bin, buffer_view_out_of_range, accessor_out_of_range,
-    too_many_triangles.
+    index_out_of_range, too_many_triangles.
     """
     size = len(data)
     # First, before reading anything else: an oversized upload costs nothing more.
@@ -83,10 +86,11 @@ def inspect_glb(data: bytes, *, max_bytes: int = MAX_BYTES, max_triangles: int =
             mapping={"size": size, "limit": max_bytes}))
     json_bytes, bin_chunk = _chunks(data)
     gltf = _parse_json(json_bytes, max_json_bytes)
-    buffer_lengths = _check_buffers(gltf, bin_chunk)
+    buffers = _check_buffers(gltf, bin_chunk)
     _check_images(gltf)
-    _check_buffer_views(gltf, buffer_lengths)
+    _check_buffer_views(gltf, buffers)
     accessor_counts = _check_accessors(gltf)
+    _check_indices(gltf, buffers, accessor_counts)
     info = _describe(gltf, accessor_counts, size)
     if info.triangle_count > max_triangles:
         raise GlbError("too_many_triangles", _(
@@ -171,16 +175,17 @@ def _refuse_constant(name: str):
 
 # -- buffers, images, buffer views, accessors ---------------------------------------------
 
-def _check_buffers(gltf: dict, bin_chunk: bytes | None) -> list[int]:
-    """Each buffer's byteLength, once shown to be really there."""
-    lengths = []
+def _check_buffers(gltf: dict, bin_chunk: bytes | None) -> list[bytes]:
+    """Each buffer's bytes, once shown to be as long as it declares."""
+    buffers = []
     for index, buffer in enumerate(_list(gltf, "buffers")):
         length = _int(buffer, "byteLength", f"buffers[{index}]", minimum=1)
         uri = buffer.get("uri")
         if uri is None:
             # Only the first buffer may refer to the BIN chunk, which may carry up to 3
             # bytes of padding after the data.
-            if index != 0 or bin_chunk is None or not length <= len(bin_chunk) <= length + 3:
+            data = bin_chunk
+            if index != 0 or data is None or not length <= len(data) <= length + 3:
                 raise GlbError("bad_bin", _(
                     "The model's binary data does not match what its description declares "
                     "(${length} bytes): the GLB is damaged.", mapping={"length": length}))
@@ -190,8 +195,8 @@ def _check_buffers(gltf: dict, bin_chunk: bytes | None) -> list[int]:
                 raise GlbError("bad_bin", _(
                     "The model's embedded buffer ${index} is shorter than it declares: the GLB is damaged.",
                     mapping={"index": index}))
-        lengths.append(length)
-    return lengths
+        buffers.append(data[:length])
+    return buffers
 
 
 def _check_images(gltf: dict) -> None:
@@ -218,18 +223,18 @@ def _data_uri(uri, where: str) -> bytes:
         _invalid(where, "a data: URI that is not base64")
 
 
-def _check_buffer_views(gltf: dict, buffer_lengths: list[int]) -> None:
+def _check_buffer_views(gltf: dict, buffers: list[bytes]) -> None:
     for index, view in enumerate(_list(gltf, "bufferViews")):
         where = f"bufferViews[{index}]"
-        buffer = _ref(view, "buffer", len(buffer_lengths), where)
+        buffer = _ref(view, "buffer", len(buffers), where)
         offset = _int(view, "byteOffset", where, default=0)
         length = _int(view, "byteLength", where, minimum=1)
         _int(view, "byteStride", where, default=4, minimum=4)
-        if offset + length > buffer_lengths[buffer]:
+        if offset + length > len(buffers[buffer]):
             raise GlbError("buffer_view_out_of_range", _(
                 "Buffer view ${index} reaches past the end of its buffer (${end} > ${length} bytes): "
                 "the GLB is damaged.", mapping={"index": index, "end": offset + length,
-                                                "length": buffer_lengths[buffer]}))
+                                                "length": len(buffers[buffer])}))
 
 
 def _check_accessors(gltf: dict) -> list[int]:
@@ -241,7 +246,8 @@ def _check_accessors(gltf: dict) -> list[int]:
         count = _int(accessor, "count", where, minimum=1)
         component = accessor.get("componentType")
         kind = accessor.get("type")
-        if component not in COMPONENT_BYTES or kind not in TYPE_COMPONENTS:
+        if not (isinstance(component, int) and component in COMPONENT_BYTES
+                and isinstance(kind, str) and kind in TYPE_COMPONENTS):
             _invalid(where, "an unknown componentType or type")
         counts.append(count)
         if "bufferView" not in accessor:
@@ -255,6 +261,51 @@ def _check_accessors(gltf: dict) -> list[int]:
                 "Accessor ${index} claims ${count} elements, more than its buffer view holds: "
                 "the GLB is damaged.", mapping={"index": index, "count": count}))
     return counts
+
+
+def _check_indices(gltf: dict, buffers: list[bytes], counts: list[int]) -> None:
+    """Every index points at a vertex of its primitive. The only data read: a viewer would
+    otherwise read past the vertices (garbage on screen, or a lost WebGL context)."""
+    accessors = _list(gltf, "accessors")
+    largest = {}  # accessor -> largest index, so that a shared index accessor is read once
+    for m, mesh in enumerate(_list(gltf, "meshes")):
+        for p, primitive in enumerate(_list(mesh, "primitives")):
+            where = f"meshes[{m}].primitives[{p}]"
+            attributes = primitive.get("attributes")
+            if "indices" not in primitive or not isinstance(attributes, dict) or "POSITION" not in attributes:
+                continue
+            indices = _ref(primitive, "indices", len(accessors), where)
+            if indices not in largest:
+                largest[indices] = _largest_index(gltf, indices, buffers, counts[indices])
+            vertices = counts[_ref(attributes, "POSITION", len(accessors), where)]
+            if largest[indices] >= vertices:
+                raise GlbError("index_out_of_range", _(
+                    "Mesh ${mesh} refers to vertex ${index} but has only ${count} vertices: "
+                    "the GLB is damaged.", mapping={"mesh": m, "index": largest[indices], "count": vertices}))
+
+
+INDEX_TYPECODES = {5121: "B", 5123: "H", 5125: "I"}  # "I" is 4 bytes wherever CPython runs
+
+
+def _largest_index(gltf: dict, index: int, buffers: list[bytes], count: int) -> int:
+    accessor = gltf["accessors"][index]
+    where = f"accessors[{index}]"
+    typecode = INDEX_TYPECODES.get(accessor["componentType"])
+    if typecode is None or accessor["type"] != "SCALAR":
+        _invalid(where, "indices that are not unsigned byte, short or int scalars")
+    if "bufferView" not in accessor:
+        return 0  # all zeros
+    view = gltf["bufferViews"][accessor["bufferView"]]
+    if "byteStride" in view:
+        _invalid(where, "indices in a strided buffer view")
+    start = view.get("byteOffset", 0) + accessor.get("byteOffset", 0)
+    size = COMPONENT_BYTES[accessor["componentType"]]
+    if start % size:
+        _invalid(where, "misaligned indices")
+    values = array.array(typecode, buffers[view["buffer"]][start:start + size * count])
+    if sys.byteorder == "big":
+        values.byteswap()  # glTF is little-endian
+    return max(values)
 
 
 # -- what the model is ------------------------------------------------------------------------
@@ -422,7 +473,12 @@ def _ref(obj: dict, key: str, length: int, where: str) -> int:
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # a JSON integer too large for a float
+        return False
 
 
 def _numbers(obj: dict, key: str, length: int, where: str, default=None) -> tuple:

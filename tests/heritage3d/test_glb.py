@@ -192,6 +192,10 @@ BAD = {
                                       "accessor_out_of_range", "Accessor 1 claims 37 elements"),
     "accessor offset past its view": (with_gltf(lambda g: g["accessors"][0].update(byteOffset=4)),
                                       "accessor_out_of_range", "Accessor 0"),
+    "an index past the vertices": (glb(*mesh_model(CUBE_CORNERS, CUBE_INDICES[:-1] + [8])),
+                                   "index_out_of_range", "refers to vertex 8 but has only 8 vertices"),
+    "indices as floats": (with_gltf(lambda g: g["accessors"][1].update(componentType=5126, count=18)),
+                          "invalid_gltf", "accessors[1]"),
     "a mesh that does not exist": (with_gltf(lambda g: g["nodes"][0].update(mesh=3)),
                                    "invalid_gltf", "nodes[0].mesh (refers to nothing)"),
     "a string where a number goes": (with_gltf(lambda g: g["accessors"][0].update(count="8")),
@@ -243,6 +247,37 @@ def test_no_bad_input_escapes_as_another_exception():
                 pass
         with pytest.raises(GlbError):
             inspect_glb(VALID[:at])
+
+
+WRONG_VALUES = [None, True, "x", -1, 0, 1.5, 10**400, 1e308, [], [1, 2], {}, {"a": 1}]
+
+
+def paths(tree, at=()):
+    """Every (path, value) in a JSON tree."""
+    yield at, tree
+    items = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
+    for key, value in items:
+        yield from paths(value, at + (key,))
+
+
+def test_no_wrong_value_anywhere_in_the_json_escapes_as_another_exception():
+    # Each value of a valid model's JSON (two instanced, transformed nodes) replaced in turn
+    # by values of the wrong type or range: refused as a GlbError or accepted, never a crash.
+    gltf, binary = cube(mesh_nodes=2)
+    gltf["nodes"][1]["rotation"] = [0.0, 0.0, 0.0, 1.0]
+    gltf["nodes"].append({"children": [0, 1]})
+    gltf["scenes"] = [{"nodes": [2]}]
+    for at, _value in list(paths(gltf))[1:]:
+        for wrong in WRONG_VALUES:
+            changed = copy.deepcopy(gltf)
+            target = changed
+            for key in at[:-1]:
+                target = target[key]
+            target[at[-1]] = wrong
+            try:
+                inspect_glb(glb(changed, binary))
+            except GlbError:
+                pass
 
 
 # -- the Khronos glTF validator ------------------------------------------------------------------
