@@ -4,7 +4,6 @@ naming the problem; and the Khronos validator agrees with our builder and passes
 committed model."""
 import copy
 import json
-import os
 import shutil
 import struct
 import subprocess
@@ -332,6 +331,7 @@ def committed_models() -> list[Path]:
 def test_every_committed_model_passes_both_checks(path):
     if path is None:
         pytest.skip("no .glb committed under heritage3d/ yet (the builder's models are checked above)")
-    assert_no_errors(khronos([path]))
-    # And our own checks accept it, within the default mobile budget.
+    # Our own checks accept it within the default mobile budget (even without node), and
+    # so does the Khronos validator.
     inspect_glb(path.read_bytes())
+    assert_no_errors(khronos([path]))
