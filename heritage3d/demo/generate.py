@@ -17,7 +17,11 @@ OUTPUT = HERE / "models"
 
 BUILDERS = {
     "chu-dau-vase": models.chu_dau_vase,
+    "tan-cuong-tea-pan": models.tea_roasting_pan,
+    "dong-ho-woodblock": models.woodblock,
 }
+# Poster viewpoints (yaw, pitch in degrees): the pan and the block are seen from higher up.
+VIEWPOINTS = {"tan-cuong-tea-pan": (-25.0, 35.0), "dong-ho-woodblock": (0.0, 60.0)}
 
 
 def load_assets():
@@ -32,7 +36,7 @@ def build_all():
         model = BUILDERS[asset["slug"]]()
         glb = model.glb()
         files[f"{asset['slug']}.glb"] = glb
-        files[f"{asset['slug']}.png"] = render_png(model, size=asset["poster"]["width"])
+        files[f"{asset['slug']}.png"] = render_png(model, *VIEWPOINTS.get(asset["slug"], (-25.0, 20.0)), size=asset["poster"]["width"])
         resolved = dict(asset, model=f"{asset['slug']}.glb", poster=dict(asset["poster"], path=f"{asset['slug']}.png"))
         resolved["triangles"] = model.triangle_count
         resolved["bytes"] = len(glb)

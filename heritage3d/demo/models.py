@@ -203,3 +203,155 @@ def chu_dau_vase():
         "foot": lathe_anchor(outer, row_at(0.004), VASE_SEGMENTS),
     }
     return Model("chu-dau-vase", [merge(ps) for ps in by_material.values()], anchors)
+
+
+# -- (b) Tân Cương tea-roasting pan on its brick stove ---------------------------------------
+
+CAST_IRON = Material("gang / cast iron", (0.09, 0.09, 0.09, 1.0), 0.7, 0.55)
+BRICK = Material("gạch / brick", (0.52, 0.20, 0.12, 1.0), 0.0, 0.95)
+SOOT = Material("miệng lò / fire mouth", (0.03, 0.025, 0.02, 1.0), 0.0, 1.0)
+TEA_LEAVES = Material("chè / tea leaves", (0.16, 0.26, 0.07, 1.0), 0.0, 0.7)
+
+PAN_SEGMENTS = 40
+STOVE_R_OUT, STOVE_R_IN, STOVE_TOP = 0.42, 0.30, 0.50
+PAN_RIM_R, PAN_RIM_Y, PAN_DEPTH, PAN_WALL = 0.36, 0.55, 0.14, 0.008
+
+
+def _sphere_cap(radius_at_rim, depth, y_bottom, steps):
+    """(r, y) points of a spherical bowl from its lowest point up to the rim radius."""
+    sphere = (radius_at_rim**2 + depth**2) / (2 * depth)
+    opening = math.asin(radius_at_rim / sphere)
+    return [
+        (sphere * math.sin(opening * k / steps), y_bottom + sphere * (1 - math.cos(opening * k / steps)))
+        for k in range(steps + 1)
+    ]
+
+
+def tea_roasting_pan():
+    # The stove: a brick ring the pan sits in (fire inside, fed through the mouth in front).
+    r_out, r_in, top = STOVE_R_OUT, STOVE_R_IN, STOVE_TOP
+    stove_runs = [
+        profile_rows([(r_out, top * k / 8) for k in range(9)]),
+        profile_rows([(r_out, top), ((r_out + r_in) / 2, top), (r_in, top)]),
+        profile_rows([(r_in, top), (r_in, 0.0)]),
+    ]
+    stove = merge([lathe(BRICK, rows, PAN_SEGMENTS) for rows in stove_runs])
+    mouth = box(SOOT, (-0.09, 0.05, 0.38), (0.09, 0.22, 0.44), skip=("-z",))
+    # The pan: a shallow cast-iron bowl, 8 mm thick, its rim 5 cm above the stove.
+    y_bottom = PAN_RIM_Y - PAN_DEPTH
+    outer = profile_rows(_sphere_cap(PAN_RIM_R, PAN_DEPTH, y_bottom, 16))
+    rim = profile_rows([(PAN_RIM_R, PAN_RIM_Y), (PAN_RIM_R - PAN_WALL / 2, PAN_RIM_Y), (PAN_RIM_R - PAN_WALL, PAN_RIM_Y)])
+    inner_points = _sphere_cap(PAN_RIM_R - PAN_WALL, PAN_DEPTH - PAN_WALL, y_bottom + PAN_WALL, 16)[::-1]
+    inner = profile_rows(inner_points)
+    pan = merge([lathe(CAST_IRON, rows, PAN_SEGMENTS) for rows in (outer, rim, inner)])
+    # A low heap of tea leaves on the pan's floor, meeting the iron at its edge.
+    heap_r = 0.17
+    sphere_in = ((PAN_RIM_R - PAN_WALL) ** 2 + (PAN_DEPTH - PAN_WALL) ** 2) / (2 * (PAN_DEPTH - PAN_WALL))
+    heap_points = []
+    for k in range(9):
+        r = heap_r * k / 8
+        floor = y_bottom + PAN_WALL + sphere_in - math.sqrt(sphere_in**2 - r * r)
+        heap_points.append((r, floor + 0.001 + 0.03 * math.cos(math.pi / 2 * k / 8)))
+    # Walked from the centre outwards the clockwise normal would point down: reverse it.
+    heap = profile_rows(heap_points[::-1])
+    tea = lathe(TEA_LEAVES, heap, PAN_SEGMENTS)
+    anchors = {
+        "rim": lathe_anchor(rim, 1, PAN_SEGMENTS, PAN_SEGMENTS // 8),
+        "tea": lathe_anchor(heap, 4, PAN_SEGMENTS, PAN_SEGMENTS // 2),
+        "iron": lathe_anchor(inner, 3, PAN_SEGMENTS, PAN_SEGMENTS // 2),
+        "stove": lathe_anchor(stove_runs[0], 5, PAN_SEGMENTS, PAN_SEGMENTS // 4),
+        "fire": ((0.0, 0.135, 0.44), (0.0, 0.0, 1.0)),
+    }
+    return Model("tan-cuong-tea-pan", [pan, stove, mouth, tea], anchors)
+
+
+# -- (c) Đông Hồ woodblock: a carp gazing at the moon, carved in relief ---------------------
+
+WOOD = Material("gỗ thị / persimmon wood", (0.62, 0.42, 0.24, 1.0), 0.0, 0.85)
+BLOCK_W, BLOCK_D, BLOCK_BODY, RELIEF = 0.32, 0.24, 0.040, 0.005
+GRID_X, GRID_Z = 80, 60  # 4 mm cells: fine enough for the lines, small enough for a phone
+INK = (0.16, 0.14, 0.13)  # printing surfaces stay dark with old ink; carved-away wood does not
+
+
+def carp_motif(a, b):
+    """True where the print is black, in print coordinates a (right) and b (up), -1..1."""
+    def ellipse(ca, cb, ra, rb):
+        return ((a - ca) / ra) ** 2 + ((b - cb) / rb) ** 2
+
+    body = ellipse(0.05, -0.05, 0.45, 0.26)
+    if 0.72 < body <= 1.0:  # outline of the body
+        return True
+    if body <= 0.72 and math.hypot(a - 0.33, b - 0.0) < 0.055:  # the eye
+        return True
+    if body <= 0.6 and any(0.10 < math.hypot(a - ca, b + 0.05 - cb) < 0.16 for ca, cb in ((-0.2, 0.05), (0.0, 0.05), (-0.1, -0.17), (0.1, -0.17))):
+        return True  # scale arcs
+    tail = -0.78 < a < -0.36 and abs(b + 0.05) < (-0.36 - a) * 0.75
+    fork = a < -0.62 and abs(b + 0.05) < (-0.62 - a) * 0.9
+    if tail and not fork:
+        return True
+    if -0.15 < a < 0.2 and 0.15 < b < 0.21 + (0.2 - a) * 0.5 and b > 0.15 + (a + 0.15) * 0.0:
+        return body > 0.72  # dorsal fin above the body
+    if abs(b - (-0.72 + 0.06 * math.sin(a * 9))) < 0.035 and abs(a) < 0.85:  # waves
+        return True
+    if 0.11 < math.hypot(a - 0.58, b - 0.58) < 0.17:  # the moon
+        return True
+    return 0.86 < max(abs(a) / 0.96, abs(b) / 0.94) <= 0.92  # the frame
+
+
+def woodblock():
+    dx, dz = BLOCK_W / GRID_X, BLOCK_D / GRID_Z
+
+    def coverage(x, z):
+        # 4x4 samples per cell soften the relief's walls into slopes instead of steps.
+        hits = 0
+        for sx in range(4):
+            for sz in range(4):
+                px = x + (sx - 1.5) / 4 * dx
+                pz = z + (sz - 1.5) / 4 * dz
+                # The block is carved mirror-wise so the print reads the right way round.
+                hits += carp_motif(-px / (BLOCK_W / 2), -pz / (BLOCK_D / 2))
+        return hits / 16
+
+    heights = [
+        [BLOCK_BODY + RELIEF * coverage(-BLOCK_W / 2 + i * dx, -BLOCK_D / 2 + j * dz) for j in range(GRID_Z + 1)]
+        for i in range(GRID_X + 1)
+    ]
+    positions, normals, colors, indices = [], [], [], []
+    for i in range(GRID_X + 1):
+        for j in range(GRID_Z + 1):
+            h = heights[i][j]
+            slope_x = (heights[min(i + 1, GRID_X)][j] - heights[max(i - 1, 0)][j]) / (2 * dx)
+            slope_z = (heights[i][min(j + 1, GRID_Z)] - heights[i][max(j - 1, 0)]) / (2 * dz)
+            positions.append((-BLOCK_W / 2 + i * dx, h, -BLOCK_D / 2 + j * dz))
+            normals.append(_normalize((-slope_x, 1.0, -slope_z)))
+            t = (h - BLOCK_BODY) / RELIEF
+            colors.append(tuple(1 + (ink - 1) * t for ink in INK))
+    for i in range(GRID_X):
+        for j in range(GRID_Z):
+            a = i * (GRID_Z + 1) + j
+            b, d = a + 1, a + GRID_Z + 1
+            indices += (a, b, d + 1, a, d + 1, d)
+    face = Primitive(WOOD, positions, normals, indices, colors)
+    # The body under the carved face; the grid's edge lies at the body's height because
+    # the frame stops short of the block's edge.
+    body = box(WOOD, (-BLOCK_W / 2, 0.0, -BLOCK_D / 2), (BLOCK_W / 2, BLOCK_BODY, BLOCK_D / 2), skip=("+y",))
+    body.colors = [(1.0, 1.0, 1.0)] * len(body.positions)
+
+    def grid_anchor(x, z):
+        i = round((x + BLOCK_W / 2) / dx)
+        j = round((z + BLOCK_D / 2) / dz)
+        k = i * (GRID_Z + 1) + j
+        return positions[k], normals[k]
+
+    # Print coordinates (a, b) -> block (x, z), mirrored as carved.
+    def at(a, b):
+        return grid_anchor(-a * BLOCK_W / 2, -b * BLOCK_D / 2)
+
+    anchors = {
+        "eye": at(0.33, 0.0),
+        "moon": at(0.58, 0.72),
+        "carved": at(-0.35, 0.45),
+        "frame": at(0.0, 0.89 * 0.94),
+        "side": ((0.0, BLOCK_BODY / 2, BLOCK_D / 2), (0.0, 0.0, 1.0)),
+    }
+    return Model("dong-ho-woodblock", [face, body], anchors)

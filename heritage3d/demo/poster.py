@@ -45,7 +45,9 @@ def render_png(model, yaw_deg=-25.0, pitch_deg=20.0, size=SIZE):
             if p.colors is not None:
                 rgb = [base[m] * (p.colors[i][m] + p.colors[j][m] + p.colors[k][m]) / 3 for m in range(3)]
             colour = tuple(min(255, round(255 * _srgb(ch * shade))) for ch in rgb)
-            triangles.append(((a[2] + b[2] + c[2]) / 3, (a, b, c), colour))
+            # Sorted by the nearest corner: with large and small faces side by side this
+            # misorders less than the centroid does.
+            triangles.append((max(a[2], b[2], c[2]), (a, b, c), colour))
     xs = [v[0] for _, tri, _ in triangles for v in tri]
     ys = [v[1] for _, tri, _ in triangles for v in tri]
     span = max(max(xs) - min(xs), max(ys) - min(ys))
