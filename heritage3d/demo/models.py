@@ -289,7 +289,7 @@ def carp_motif(a, b):
     fork = a < -0.62 and abs(b + 0.05) < (-0.62 - a) * 0.9
     if tail and not fork:
         return True
-    if -0.15 < a < 0.2 and 0.15 < b < 0.21 + (0.2 - a) * 0.5 and b > 0.15 + (a + 0.15) * 0.0:
+    if -0.15 < a < 0.2 and 0.15 < b < 0.21 + (0.2 - a) * 0.5:
         return body > 0.72  # dorsal fin above the body
     if abs(b - (-0.72 + 0.06 * math.sin(a * 9))) < 0.035 and abs(a) < 0.85:  # waves
         return True
