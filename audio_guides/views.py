@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 from pyramid.httpexceptions import HTTPMovedPermanently, HTTPNotFound, HTTPSeeOther
-from pyramid.interfaces import IRoutesMapper
 from pyramid.path import AssetResolver
 from pyramid.renderers import render
 from pyramid.request import apply_request_extensions
@@ -28,7 +27,7 @@ from tourism.catalog.models import PublicationStatus
 from tourism.catalog.services import experience_text, image_alt, village_text
 from tourism.catalog.views import add_experience_panel
 from audio_guides.i18n import _
-from tourism.i18n import LANGUAGE_NAMES, pick_locale
+from tourism.i18n import LANGUAGE_NAMES, pick_locale, script_template
 
 TEMPLATES = "audio_guides:templates/"
 STATIC = "audio_guides:static/"
@@ -43,19 +42,13 @@ MAX_SHOWN_CODE = 24  # an unknown code is repeated to the visitor, cut to this l
 TOUR_LIST_LIMIT = 100
 
 
-def _has_route(request, name: str) -> bool:
-    # Routes of sibling modules (the media files, the play count) may be switched off in tests.
-    return request.registry.getUtility(IRoutesMapper).get_route(name) is not None
-
-
 def _media_url(request, key: str | None) -> str | None:
     return request.route_path("audio_guides.media", key=key) if key else None
 
 
 def _message_template(request, message, *names) -> str:
-    """A message (`_("…")`, so `make extract` finds it) translated with `${name}` left in place,
-    for a script to fill in."""
-    return request.localizer.translate(_(message, mapping={name: "${" + name + "}" for name in names}))
+    # The offline and keypad scripts fill in "${name}".
+    return script_template(request, message, *names, placeholder="${%s}")
 
 
 # --- finding things -------------------------------------------------------------------------
@@ -144,7 +137,7 @@ def _stop_values(request, stop: Stop) -> dict:
         "previous": previous["url"] if previous else None,
         "next": following["url"] if following else None,
         "played": request.route_url("audio_guides.played", code=stop.code, _query={"lang": track.locale})
-        if track is not None and _has_route(request, "audio_guides.played") else None,
+        if track is not None else None,
     }
     return {
         **tour_view,

@@ -17,7 +17,7 @@ from babel import lists as babel_lists
 from babel import numbers as babel_numbers
 from babel import units as babel_units
 from pyramid.events import NewResponse
-from pyramid.i18n import TranslationStringFactory
+from pyramid.i18n import TranslationString, TranslationStringFactory
 
 from tourism.settings import flag
 
@@ -107,6 +107,13 @@ def pick_locale(available: Iterable[str], requested: str) -> str | None:
         if candidate in available:
             return candidate
     return next(iter(sorted(available)), None)
+
+
+def script_template(request, message: TranslationString, *names: str, placeholder: str = "{%s}") -> str:
+    """`message` translated for the page's script, its `${name}` values left as placeholders
+    (`placeholder % name`) for the script to fill in; `message` is a `_("…")`, so extracted."""
+    return request.localizer.translate(
+        TranslationString(message, mapping={name: placeholder % name for name in names}))
 
 
 def localize(by_locale: Mapping[str, T], requested: str) -> Localized[T] | None:

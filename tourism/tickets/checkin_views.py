@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from pyramid.csrf import get_csrf_token
 from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPForbidden
-from pyramid.interfaces import IRoutesMapper
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, view_config
 
@@ -23,7 +22,7 @@ from tourism.booking.models import Booking
 from tourism.booking.services import format_reference
 from tourism.catalog.models import PRICE_TIERS
 from tourism.catalog.services import experience_text, village_text
-from tourism.i18n import _
+from tourism.i18n import _, script_template
 from tourism.scheduling.models import ExperienceSession, SessionStatus
 from tourism.tickets import JSQR_KEY, codes
 from tourism.tickets.checkin import AdmissionRefused, AdmitResult, ScanRefused, admission_summary
@@ -51,10 +50,6 @@ BAD_JSON = _("The scanner sent something the server could not read. Reload the p
 BAD_PEOPLE = _("Enter how many people as a whole number.")
 
 
-def has_route(request, name: str) -> bool:
-    return request.registry.getUtility(IRoutesMapper).get_route(name) is not None
-
-
 # --- the day's sessions -------------------------------------------------------------------
 
 @view_config(route_name="tickets.checkin", permission=CONSOLE, renderer=TEMPLATES + "checkin_sessions.jinja2")
@@ -71,7 +66,7 @@ def sessions_page(request):
             days.append({"offset": row.day_offset, "label": _("Today") if row.day_offset == 0 else _("Tomorrow"),
                          "rows": []})
         days[-1]["rows"].append(_session_view(request, row.session, row.summary))
-    return {"days": days, "has_manifest": has_route(request, "tickets.manifest")}
+    return {"days": days}
 
 
 def _session_view(request, session: ExperienceSession, summary) -> dict:
@@ -140,7 +135,6 @@ def _scanner(request, *, result: AdmitResult | None = None, refusal=None, entry:
         "people": "" if result is not None else people,
         "scan_id": uuid.uuid4().hex,
         "config": _page_config(request, session, keys),
-        "has_manifest": has_route(request, "tickets.manifest"),
         "jsqr_url": request.static_url(jsqr_path(request)) if jsqr_path(request) else None,
     }
 
@@ -176,8 +170,7 @@ def _page_config(request, session: ExperienceSession, keys: codes.TicketKeys) ->
     others = sessions_on_days(request.dbsession, operator_id=operator_of(session), now=request.now)
 
     def template(message, *names):
-        # Translated with "{name}" left in place for the script to fill.
-        return translate(_(message, mapping={name: "{" + name + "}" for name in names}))
+        return script_template(request, message, *names)
 
     return {
         "sessionId": session.id,
