@@ -1,10 +1,17 @@
 """Static files with content-hashed URLs, so phones on a poor connection cache them for a year."""
 import hashlib
+from pathlib import Path
 
 from pyramid.path import AssetResolver
 from pyramid.static import QueryStringCacheBuster
 
 ONE_YEAR = 365 * 24 * 3600
+# The npm packages pages serve themselves, no CDN (`make setup` runs `npm ci` at the project root).
+NODE_MODULES_SETTING = "tourism.node_modules"
+
+
+def node_modules(settings) -> Path:
+    return Path(settings.get(NODE_MODULES_SETTING) or Path(__file__).resolve().parents[1] / "node_modules")
 
 
 class ContentHashCacheBuster(QueryStringCacheBuster):

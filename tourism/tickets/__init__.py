@@ -7,21 +7,15 @@ than a confirmation e-mail without its ticket at the first booking. Development 
 fonts on first use, so `make run` works on a machine without them (no PDF then).
 """
 import logging
-from pathlib import Path
 
 from pyramid.exceptions import ConfigurationError
 
+from tourism.static import NODE_MODULES_SETTING, node_modules
 from tourism.tickets import codes, fonts
 
 log = logging.getLogger(__name__)
 
-# The npm packages the scanner serves itself (`make setup` runs `npm ci` at the project root).
-NODE_MODULES_SETTING = "tourism.node_modules"
 JSQR_KEY = "tourism.tickets.jsqr"  # registry: the QR decoder's file, or None without it
-
-
-def node_modules(settings) -> Path:
-    return Path(settings.get(NODE_MODULES_SETTING) or Path(__file__).resolve().parents[2] / "node_modules")
 
 
 def add_checkin(config, is_production) -> None:
