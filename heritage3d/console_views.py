@@ -1,0 +1,5 @@
+"""The operator's 3D tools (being built)."""
+
+
+def includeme(config):
+    pass

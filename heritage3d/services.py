@@ -1,0 +1,132 @@
+"""3D heritage: finding published assets, their texts in a visitor's language, and accepting files.
+
+Everything an upload must pass lives here (the GLB checks of glb.py with the configured
+budget, the poster's checks), so the console and the demo loader accept files the same way.
+"""
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from heritage3d.glb import MAX_BYTES, MAX_TRIANGLES, GlbError, GlbInfo, inspect_glb
+from heritage3d.i18n import _
+from heritage3d.models import AssetExperience, AssetStop, HeritageAsset, Hotspot, GuidedView
+from tourism.catalog.models import PublicationStatus
+from tourism.i18n import Localized, localize
+
+MAX_BYTES_SETTING = "heritage3d.max_bytes"
+MAX_TRIANGLES_SETTING = "heritage3d.max_triangles"
+# A poster is shown at most ~1000 px wide; anything far larger is a photo straight off a
+# camera that would cost a phone more than the model itself.
+POSTER_MAX_BYTES = 1024 * 1024
+POSTER_MAX_SIDE = 2048
+POSTER_MIN_SIDE = 64
+POSTER_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+
+
+class UploadError(Exception):
+    """A file is refused: `code` is stable (tests, logs), `message` a translation string."""
+
+    def __init__(self, code: str, message):
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_bytes: int = MAX_BYTES
+    max_triangles: int = MAX_TRIANGLES
+
+
+def budget(settings) -> Budget:
+    """The mobile budget (setting `heritage3d.max_bytes`, `heritage3d.max_triangles`)."""
+    return Budget(int(settings.get(MAX_BYTES_SETTING) or MAX_BYTES),
+                  int(settings.get(MAX_TRIANGLES_SETTING) or MAX_TRIANGLES))
+
+
+def check_model(data: bytes, limits: Budget) -> GlbInfo:
+    """Read `data` as a GLB within the budget; UploadError naming the first problem."""
+    try:
+        return inspect_glb(data, max_bytes=limits.max_bytes, max_triangles=limits.max_triangles)
+    except GlbError as error:
+        raise UploadError(error.code, error.message) from None
+
+
+@dataclass(frozen=True)
+class PosterInfo:
+    extension: str
+    width: int
+    height: int
+
+
+def check_poster(data: bytes) -> PosterInfo:
+    """A PNG, JPEG or WebP image of a sensible size; UploadError otherwise."""
+    if not data:
+        raise UploadError("poster_missing", _("Choose a poster image (PNG, JPEG or WebP)."))
+    if len(data) > POSTER_MAX_BYTES:
+        raise UploadError("poster_too_large", _("The poster image is over 1 MB: export it smaller "
+                                                "(about 1000 pixels wide is enough)."))
+    try:
+        with warnings.catch_warnings():
+            # A decompression bomb is an error here, not a warning.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind, (width, height) = image.format, image.size
+                image.verify()  # reads the whole file: a truncated image fails here
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning,
+            Image.DecompressionBombError):
+        raise UploadError("poster_not_image", _("The poster is not an image we can read: "
+                                                "use a PNG, JPEG or WebP file.")) from None
+    if kind not in POSTER_FORMATS:
+        raise UploadError("poster_format", _("The poster must be a PNG, JPEG or WebP image."))
+    if max(width, height) > POSTER_MAX_SIDE or min(width, height) < POSTER_MIN_SIDE:
+        raise UploadError("poster_size", _("The poster must be between 64 and 2048 pixels on each side."))
+    return PosterInfo(POSTER_FORMATS[kind], width, height)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def _published(*criteria):
+    # Everything a viewer shows, in a few queries rather than one per hotspot.
+    return (select(HeritageAsset)
+            .where(HeritageAsset.status == PublicationStatus.PUBLISHED, *criteria)
+            .options(selectinload(HeritageAsset.texts),
+                     selectinload(HeritageAsset.hotspots).selectinload(Hotspot.texts),
+                     selectinload(HeritageAsset.views).selectinload(GuidedView.texts))
+            .order_by(HeritageAsset.position, HeritageAsset.id))
+
+
+def published_asset(dbsession, slug: str) -> HeritageAsset | None:
+    if len(slug) > 80:
+        return None
+    return dbsession.scalar(_published(HeritageAsset.slug == slug))
+
+
+def village_assets(dbsession, village_id: int) -> list[HeritageAsset]:
+    return list(dbsession.scalars(_published(HeritageAsset.village_id == village_id)))
+
+
+def experience_assets(dbsession, experience_id: int) -> list[HeritageAsset]:
+    linked = select(AssetExperience.asset_id).where(AssetExperience.experience_id == experience_id)
+    return list(dbsession.scalars(_published(HeritageAsset.id.in_(linked))))
+
+
+def stop_assets(dbsession, stop_code: str) -> list[HeritageAsset]:
+    linked = select(AssetStop.asset_id).where(AssetStop.stop_code == stop_code)
+    return list(dbsession.scalars(_published(HeritageAsset.id.in_(linked))))
+
+
+def asset_text(asset: HeritageAsset, locale: str) -> Localized | None:
+    return localize({t.locale: t for t in asset.texts}, locale)
+
+
+def hotspot_text(hotspot: Hotspot, locale: str) -> Localized | None:
+    return localize({t.locale: t for t in hotspot.texts}, locale)
+
+
+def view_text(view: GuidedView, locale: str) -> Localized | None:
+    return localize({t.locale: t for t in view.texts}, locale)
