@@ -24,7 +24,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from audio_guides import plays, posters, services, uploads
-from audio_guides.media import media_store
 from audio_guides.models import Stop, Tour, Track
 from tourism.accounts.permissions import CONSOLE, OperatorResource, visible_operator_id
 from tourism.accounts.views import no_store
@@ -32,6 +31,7 @@ from tourism.catalog.models import PublicationStatus, Village
 from tourism.catalog.services import village_text
 from audio_guides.i18n import _
 from tourism.i18n import LOCALES
+from tourism.media import media_store
 from tourism.tickets.fonts import font_dirs, load_fonts
 
 TEMPLATES = "audio_guides:templates/console/"

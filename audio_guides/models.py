@@ -1,7 +1,7 @@
 """Audio guides: tours of a village's stops, each stop with one audio track per language.
 
 Texts are stored per locale, like the catalog's, and fall back requested → en → vi.
-Audio files live in the media store (`audio_guides.media`), named by their content's hash.
+Audio files live in tourism's media store (`tourism.media`), named by their content's hash.
 """
 from datetime import date
 
@@ -67,8 +67,6 @@ class Stop(Base):
     keypad_number: Mapped[int]  # printed on the poster, typed on the tour's keypad page
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
-    # The 3D heritage asset shown at this stop (heritage3d adds the foreign key when it lands).
-    heritage_asset_id: Mapped[int | None]
 
     tour: Mapped[Tour] = relationship(back_populates="stops")
     texts: Mapped[list["StopText"]] = relationship(cascade="all, delete-orphan")

@@ -21,13 +21,13 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from audio_guides import services
-from audio_guides.media import media_store
 from audio_guides.models import Stop, Tour, TourExperience
 from tourism.catalog.models import PublicationStatus
 from tourism.catalog.services import experience_text, image_alt, village_text
-from tourism.catalog.views import add_experience_panel
 from audio_guides.i18n import _
 from tourism.i18n import LANGUAGE_NAMES, pick_locale, script_template
+from tourism.media import media_store
+from tourism.panels import render_panels
 
 TEMPLATES = "audio_guides:templates/"
 STATIC = "audio_guides:static/"
@@ -43,7 +43,7 @@ TOUR_LIST_LIMIT = 100
 
 
 def _media_url(request, key: str | None) -> str | None:
-    return request.route_path("audio_guides.media", key=key) if key else None
+    return request.route_path("tourism.media", key=key) if key else None
 
 
 def _message_template(request, message, *names) -> str:
@@ -121,8 +121,8 @@ def _stop_values(request, stop: Stop) -> dict:
     media = {}
     if track is not None:
         media = {
-            "audio_url": request.route_url("audio_guides.media", key=track.value.audio_key),
-            "vtt_url": (request.route_url("audio_guides.media", key=track.value.vtt_key)
+            "audio_url": request.route_url("tourism.media", key=track.value.audio_key),
+            "vtt_url": (request.route_url("tourism.media", key=track.value.vtt_key)
                         if track.value.vtt_key else None),
             # Babel names both languages in the visitor's own: "No Korean recording yet: …"
             "track_language": request.fmt.language(track.locale),
@@ -152,6 +152,8 @@ def _stop_values(request, stop: Stop) -> dict:
         "track": track,
         "images": images,
         "player": player,
+        # Other add-ons' content about this stop (config.add_panel("audio_stop", ...)).
+        "panels": render_panels(request, "audio_stop", stop),
         **media,
     }
 
@@ -425,5 +427,5 @@ def includeme(config):
     config.add_route("audio_guides.tour", "/tours/{slug}")
     config.add_route("audio_guides.keypad", "/tours/{slug}/keypad")
     config.add_route("audio_guides.offline", "/tours/{slug}/offline.json")
-    add_experience_panel(config, experience_panel)
+    config.add_panel("experience", experience_panel)
     config.scan(__name__)

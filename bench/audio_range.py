@@ -33,8 +33,8 @@ from pathlib import Path
 
 from _common import app_settings, connection, in_client_process, json_line, percentile, serve
 
-from audio_guides.media import MediaStore
 from tourism import make_app
+from tourism.media import MEDIA_DIR_SETTING, MediaStore
 
 MIB = 1024 * 1024
 
@@ -194,7 +194,7 @@ def main():
 
         # make_app, as `pserve` builds it: the media fast path in front of Pyramid.
         app = make_app(app_settings(f"sqlite:///{tmp}/unused.sqlite",
-                                    **{"audio_guides.media_dir": str(media_dir)}))
+                                    **{MEDIA_DIR_SETTING: str(media_dir)}))
         context = get_context("spawn")
         ports = context.Queue()
         static = context.Process(target=static_server, args=(str(media_dir), ports), daemon=True)

@@ -29,9 +29,12 @@ def configure(settings: dict) -> Configurator:
     config.include(".templating")  # Jinja2 renderer and layout helpers
     config.include(".headers")  # CSP and other security headers on every response
     config.include(".static")  # /static with content-hashed URLs
+    config.include(".media")  # the content-addressed media store (tourism.media_dir)
+    config.include(".media_serving")  # /media/<key> with Range, ETag, a year of caching; a WSGI fast path
     config.include(".errors")  # friendly 403/404/400/500 pages in the visitor's language
     config.include(".worker")  # config.add_worker_task: periodic jobs for `langviet worker`
     config.include(".notify")  # e-mail outbox sent by the worker; mailer from mail.transport
+    config.include(".panels")  # config.add_panel: add-ons' content on the domains' pages
 
     # Domains.
     config.include(".accounts")  # users and platform admins
@@ -48,8 +51,9 @@ def configure(settings: dict) -> Configurator:
 
 
 def make_app(settings: dict):
-    """The WSGI application: Pyramid's router behind the wrappers add-ons put in front (a
-    fast path for media files). Keeps the router's `registry` reachable as `app.registry`."""
+    """The WSGI application: Pyramid's router behind the wrappers put in front of it
+    (`add_wsgi_wrapper`: the fast path for media files). Keeps the router's `registry`
+    reachable as `app.registry`."""
     config = configure(settings)
     app = config.make_wsgi_app()
     for wrapper in config.registry.get(WSGI_WRAPPERS, []):

@@ -11,7 +11,6 @@ from pathlib import Path
 from mutagen.mp3 import MP3
 from sqlalchemy import select
 
-from audio_guides import MEDIA_DIR_SETTING
 from audio_guides.demo.data import (
     AUDIO_DIR,
     DEMO_FILE,
@@ -24,9 +23,9 @@ from audio_guides.demo.data import (
     script_sha256,
     transcript_html,
 )
-from audio_guides.media import MediaStore
 from audio_guides.models import Stop, StopImage, StopText, Tour, TourText, Track
 from tourism.catalog.models import Experience, PublicationStatus, Village
+from tourism.media import MediaStore, media_store_for_settings
 
 __all__ = ["DemoDataError", "LoadReport", "load"]
 
@@ -146,11 +145,6 @@ class _Loader:
         return row
 
 
-def media_store(settings) -> MediaStore:
-    """The store the app uses (audio_guides.includeme reads the same setting)."""
-    return MediaStore(settings.get(MEDIA_DIR_SETTING) or Path.cwd() / "var" / "media")
-
-
 def load(dbsession, settings, path: Path = DEMO_FILE, audio_dir: Path = AUDIO_DIR) -> LoadReport:
     """Bring the demo tours in line with tours.toml and its recordings; returns what changed.
 
@@ -160,7 +154,7 @@ def load(dbsession, settings, path: Path = DEMO_FILE, audio_dir: Path = AUDIO_DI
     village or experience, or a recording that is missing or older than its script.
     """
     demo = read(path)
-    loader = _Loader(dbsession, media_store(settings), audio_dir)
+    loader = _Loader(dbsession, media_store_for_settings(settings), audio_dir)
     report = LoadReport()
     with dbsession.no_autoflush:
         for tour in demo.tours:

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from webtest import Upload
 
 from audio_guides import console_views
-from audio_guides.media import REGISTRY_KEY, MediaStore
 from audio_guides.models import Track
 from audio_guides.plays import record_play
 from tests.audio_guides import factories as audio
 from tests.factories import make_operator, make_staff, make_village, sign_in
+from tourism.media import REGISTRY_KEY, MediaStore
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)  # 10:00 in Vietnam
 TODAY = date(2026, 12, 1)

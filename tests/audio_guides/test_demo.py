@@ -15,9 +15,9 @@ from sqlalchemy import select
 import audio_guides.demo as audio_demo
 from audio_guides.demo import data, speak
 from audio_guides.demo.data import DemoDataError
-from audio_guides.media import MediaStore
 from audio_guides.models import CODE_ALPHABET, StopText, Tour
 from tests.conftest import in_ci
+from tourism.media import MediaStore
 
 DEMO = data.read()
 EXPERIENCES = {
@@ -34,7 +34,7 @@ def settings(base_settings):
 
 @pytest.fixture
 def store(base_settings):
-    return MediaStore(base_settings["audio_guides.media_dir"])
+    return MediaStore(base_settings["tourism.media_dir"])
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from pyramid.exceptions import ConfigurationError
 from sqlalchemy import select
 
 from audio_guides import uploads
-from audio_guides.media import MediaStore
 from audio_guides.models import Track
 from tests.audio_guides import factories as audio
 from tests.factories import make_village
+from tourism.media import MediaStore
 
 RECORDINGS = {
     "mp3 with an ID3 tag": (audio.mp3(2.0), "mp3", "audio/mpeg"),

@@ -1,13 +1,16 @@
 """The visitor's pages through WebTest: a stop in several languages with its fallbacks, codes
-typed in lower case or not at all, the keypad, the tour page, the offline list, and the
-experience page's link to its audio guide."""
+typed in lower case or not at all, other add-ons' panels on a stop, the keypad, the tour
+page, the offline list, and the experience page's link to its audio guide."""
 import pytest
 from bs4 import BeautifulSoup
+from markupsafe import Markup
+from webtest import TestApp
 
-from audio_guides.media import media_store
 from audio_guides.models import Stop, StopImage, StopText, Tour, TourExperience, TourText, Track
 from tests.factories import make_experience, make_village
+from tourism import configure
 from tourism.catalog.models import PublicationStatus
+from tourism.media import media_store
 
 FRAME = bytes([0xFF, 0xFB, 0x18, 0xC4]) + bytes(140)  # MPEG-1 Layer III, 32 kbit/s, 32 kHz, mono
 FRAME_SECONDS = 1152 / 32000
@@ -245,6 +248,58 @@ def test_stop_without_a_recording_says_so(testapp, dbsession, store, tour):
     page = soup(testapp.get("/g/ZQC", {"lang": "en"}))
     assert page.find("audio") is None
     assert "This stop has no recording yet." in text(page)
+
+
+# --- other add-ons' panels on a stop --------------------------------------------------------
+
+STOPS_GIVEN = []  # what the test panel was called with
+
+
+def stop_panel(request, stop):
+    STOPS_GIVEN.append(stop)
+    return Markup('<section class="test-stop-panel"><h2>In 3D</h2> <p>{}</p></section>').format(stop.code)
+
+
+@pytest.fixture(scope="module")
+def app_with_stop_panel(app_settings):
+    config = configure(app_settings)
+    config.add_panel("audio_stop", lambda request, stop: None)  # nothing to show: no trace on the page
+    config.add_panel("audio_stop", stop_panel)
+    return config.make_wsgi_app()
+
+
+@pytest.fixture
+def panel_testapp(app_with_stop_panel, testapp):
+    """`testapp` (its transaction, its database session) in front of the app with the panel."""
+    STOPS_GIVEN.clear()
+    return TestApp(app_with_stop_panel, extra_environ=testapp.extra_environ)
+
+
+def test_an_audio_stop_panel_shows_on_the_stop_page_after_the_transcript(panel_testapp, tour):
+    page = soup(panel_testapp.get("/g/ZQB", {"lang": "en"}))
+    assert [stop.id for stop in STOPS_GIVEN] == [tour.stops[1].id]  # the page's stop, and only it
+    panels = page.select(".test-stop-panel")
+    assert [text(p) for p in panels] == ["In 3D ZQB"]
+    # Inside the stop's article, after the player and the transcript, before the list of stops.
+    panel = panels[0]
+    assert panel.find_parent("article", class_="stop") is not None
+    assert panel.find_previous_sibling("section", class_="transcript") is not None
+    assert panel.find_previous_sibling("section", class_="player") is not None
+    assert panel.find_next_sibling("section").h2["id"] == "stops-title"
+    # The player is as it was.
+    assert page.find("audio", id="stop-audio").has_attr("controls")
+    assert page.select_one(".player__skip") is not None and page.find(id="stop-data") is not None
+
+
+def test_a_stop_without_a_transcript_still_shows_its_panels(panel_testapp, dbsession, tour):
+    tour.stops[2].tracks.clear()
+    dbsession.flush()
+    page = soup(panel_testapp.get("/g/ZQC", {"lang": "en"}))
+    assert [text(p) for p in page.select(".test-stop-panel")] == ["In 3D ZQC"]
+
+
+def test_without_panels_the_stop_page_has_none(testapp, tour):
+    assert soup(testapp.get("/g/ZQB", {"lang": "en"})).select(".test-stop-panel") == []
 
 
 # --- the tour and its keypad ----------------------------------------------------------------

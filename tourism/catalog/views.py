@@ -2,7 +2,6 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 
@@ -10,21 +9,9 @@ from tourism.booking.availability import SESSION_STATE_LABELS, month_calendar, p
 from tourism.catalog import jsonld, services
 from tourism.catalog.models import CRAFTS, EXPERIENCE_KIND_LABELS, PRICE_TIERS, ExperienceKind
 from tourism.i18n import LOCALES
+from tourism.panels import render_panels
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-# Extension point: add-ons show their own panel on an experience page (an audio guide, a 3D
-# model) without the catalog knowing them. Each panel is `(request, experience) -> markup or None`.
-EXPERIENCE_PANELS = "catalog.experience_panels"
-
-
-def add_experience_panel(config, panel) -> None:
-    """Show `panel(request, experience)`'s markup (already escaped) on every experience page."""
-    config.registry.setdefault(EXPERIENCE_PANELS, []).append(panel)
-
-
-def experience_panels(request, experience) -> list[Markup]:
-    found = (panel(request, experience) for panel in request.registry.get(EXPERIENCE_PANELS, ()))
-    return [Markup(markup) for markup in found if markup]
 
 
 def today_in_vietnam() -> date:
@@ -110,6 +97,8 @@ def village(request):
         "crafts": CRAFTS,
         "kinds": EXPERIENCE_KIND_LABELS,
         "img_alts": _image_alts(request, village.images),
+        # Add-ons' content about the village (config.add_panel("village", ...)).
+        "panels": render_panels(request, "village", village),
         "json_ld": jsonld.village_document(
             village, text.value, url, _image_urls(request, village.images),
             [{"@type": "TouristTrip" if c["experience"].kind != ExperienceKind.ADMISSION
@@ -142,7 +131,8 @@ def experience(request):
         "opening_hours": services.weekly_opening_hours(experience),
         "calendar": _calendar(request, experience),
         "state_labels": SESSION_STATE_LABELS,
-        "panels": experience_panels(request, experience),
+        # Add-ons' content about the experience (config.add_panel("experience", ...)).
+        "panels": render_panels(request, "experience", experience),
         "json_ld": jsonld.experience_document(
             experience, text.value, village_text.value.name, url, village_url,
             _image_urls(request, experience.images), tier_names,

@@ -1,7 +1,8 @@
 """/media/<key>: the media store's files with HTTP Range, ETag and a year of caching.
 
 Every request carries a real Range (or conditional) header; the bodies are compared with
-the stored bytes exactly, through WebTest and once through waitress over a socket.
+the stored bytes exactly, through WebTest and once through waitress over a socket. The
+files are mostly MP3-like (what players seek in most), but nothing here depends on audio.
 """
 import hashlib
 import http.client
@@ -9,9 +10,10 @@ import threading
 
 import pytest
 from waitress.server import create_server
+from webtest import TestApp
 
-from audio_guides.media import media_store
-from audio_guides.serving import BLOCK_SIZE, IMMUTABLE
+from tourism.media import media_store
+from tourism.media_serving import BLOCK_SIZE, IMMUTABLE, MediaFastPath
 
 # An MPEG-1 Layer III frame header: 128 kbit/s, 44.1 kHz, so 417-byte frames. The server
 # does not parse audio; the payload counts up so a byte at the wrong offset shows.
@@ -173,8 +175,13 @@ def test_if_range_not_matching_wins_over_unsatisfiable(testapp, mp3):
     ("opus", "audio/ogg"),
     ("webm", "audio/webm"),
     ("vtt", "text/vtt; charset=utf-8"),
+    ("glb", "model/gltf-binary"),
+    ("png", "image/png"),
+    ("jpg", "image/jpeg"),
+    ("webp", "image/webp"),
 ])
 def test_media_types(testapp, store, extension, content_type):
+    # The server never looks inside a file: its type comes from the key's extension.
     data = VTT if extension == "vtt" else mp3_bytes(2) + extension.encode()
     response = testapp.get(f"/media/{store.put(data, extension)}", status=200)
     assert response.headers["Content-Type"] == content_type
@@ -294,10 +301,6 @@ def test_bytes_exactly_right_through_waitress(live, store):
 
 def test_the_fast_path_answers_media_before_pyramid(app, mp3):
     """`make_app` puts MediaFastPath in front: a stored key never reaches the router."""
-    from webtest import TestApp
-
-    from audio_guides.serving import MediaFastPath
-
     assert isinstance(app, MediaFastPath)
 
     def router_must_not_run(environ, start_response):

@@ -1,4 +1,7 @@
-"""/media/<key>: the media store's files (audio, WebVTT) with HTTP Range, an ETag and a year of caching.
+"""/media/<key>: the media store's files (tourism.media) with HTTP Range, an ETag and a year of caching.
+
+Only the types in MEDIA_TYPES are served (audio, WebVTT captions, 3D models and images); any
+other stored file is a 404, so an upload can never become a page of this site.
 
 A key is the SHA-256 of the file's bytes, so the URL's content never changes: the hash is a
 strong ETag, and browsers and proxies may keep the file for a year without asking again.
@@ -24,12 +27,14 @@ from pyramid.httpexceptions import HTTPMethodNotAllowed, HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from audio_guides.media import media_store
 from tourism.headers import CSP_REGISTRY_KEY, render_csp, static_security_headers
+from tourism.media import media_store
 
-# What browsers play, by the key's extension. `.opus` is Opus in an Ogg container, whose
+# What we serve, by the key's extension. `.opus` is Opus in an Ogg container, whose
 # registered type is audio/ogg (RFC 7845 §9); `audio/opus` names bare RTP payloads.
+# No SVG or HTML: both can run script when opened from our origin.
 MEDIA_TYPES = {
+    # audio guides' recordings and their captions
     "mp3": "audio/mpeg",
     "m4a": "audio/mp4",
     "aac": "audio/aac",
@@ -37,6 +42,11 @@ MEDIA_TYPES = {
     "opus": "audio/ogg",
     "webm": "audio/webm",
     "vtt": "text/vtt; charset=utf-8",  # the only text: WebVTT is UTF-8 by definition
+    # 3D models (glTF binary, as registered with IANA) and images such as their posters
+    "glb": "model/gltf-binary",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "webp": "image/webp",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
 BLOCK_SIZE = 256 * 1024
@@ -153,7 +163,7 @@ def media_answer(store, key: str, method: str, header, file_wrapper=None):
                  ("Content-Length", str(stop - start))], file_window(file, start, stop)
 
 
-@view_config(route_name="audio_guides.media", request_method=("GET", "HEAD"))
+@view_config(route_name="tourism.media", request_method=("GET", "HEAD"))
 def media_file(request):
     answer = media_answer(media_store(request.registry), request.matchdict["key"], request.method,
                           request.headers.get, request.environ.get("wsgi.file_wrapper"))
@@ -199,13 +209,13 @@ class MediaFastPath:
         return getattr(self.app, name)  # the router's `registry`, for callers that use it
 
 
-@view_config(route_name="audio_guides.media", require_csrf=False)
+@view_config(route_name="tourism.media", require_csrf=False)
 def media_other_method(request):
     """POST, PUT, ... on a media URL: 405 naming what is allowed (not a CSRF or 404 page)."""
     return HTTPMethodNotAllowed(headers={"Allow": "GET, HEAD"})
 
 
 def includeme(config):
-    config.add_route("audio_guides.media", "/media/{key}")
+    config.add_route("tourism.media", "/media/{key}")
     config.add_wsgi_wrapper(MediaFastPath)
     config.scan(__name__)

@@ -1,8 +1,12 @@
-"""The media store: audio (and WebVTT) files on disk, named by the SHA-256 of their bytes.
+"""The media store: uploaded files (audio, captions, 3D models, images) on disk, named by
+the SHA-256 of their bytes; tourism.media_serving serves them at /media/<key>.
 
 A file's name is its content's hash, so a URL never serves two different files: it can be
-cached for a year, and storing the same recording twice stores it once. Files are written
-to a temporary name and renamed into place, so a reader never sees half a file.
+cached for a year, and storing the same file twice stores it once. Files are written to a
+temporary name and renamed into place, so a reader never sees half a file.
+
+Infrastructure for the add-ons (audio guides, 3D heritage): one store, one setting
+(`tourism.media_dir`), one /media/ URL space, whoever uploads.
 """
 import hashlib
 import os
@@ -10,8 +14,10 @@ import re
 import tempfile
 from pathlib import Path
 
-KEY_PATTERN = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{2,5}$")
-REGISTRY_KEY = "audio_guides.media"
+# \Z, not $: "$" also matches before a final newline, which would let "<key>\n" through.
+KEY_PATTERN = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{2,5}\Z")
+REGISTRY_KEY = "tourism.media"
+MEDIA_DIR_SETTING = "tourism.media_dir"
 
 
 class MediaStore:
@@ -44,5 +50,15 @@ class MediaStore:
             return False
 
 
+def media_store_for_settings(settings) -> MediaStore:
+    """The store `settings` name, for code that runs outside the app (demo loaders)."""
+    return MediaStore(settings.get(MEDIA_DIR_SETTING) or Path.cwd() / "var" / "media")
+
+
 def media_store(registry) -> MediaStore:
+    """The app's store (created by `includeme`)."""
     return registry[REGISTRY_KEY]
+
+
+def includeme(config):
+    config.registry[REGISTRY_KEY] = media_store_for_settings(config.get_settings())
