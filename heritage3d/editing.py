@@ -1,0 +1,579 @@
+"""The operator's changes to 3D heritage assets: what the console may change, and how input is read.
+
+Every function here takes what it needs (the database session, the media store, the budget)
+and either changes everything asked or nothing: input is read and checked completely first,
+and a refusal raises `InvalidInput` with one translatable message per form field, so a page
+can show each message next to its field. Files go to the media store only once everything
+else has passed, so a refused upload stores nothing.
+
+Forms are read from any mapping of field names to strings (a WebOb MultiDict, or a dict in
+tests). Field names, per locale `<field>-<locale>`:
+  asset:    slug, village, title-*, description-*, alt-*, licence, creator, attribution,
+            provenance, width_m, height_m, depth_m, status, stop_codes (+ experience ids)
+  hotspot:  x, y, z, normal_x, normal_y, normal_z, label-*, text-*
+  view:     orbit, target, caption-*
+"""
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from heritage3d.i18n import _
+from heritage3d.models import (
+    SLUG_MAX_LENGTH,
+    STOP_CODE_MAX_LENGTH,
+    AssetStop,
+    AssetText,
+    GuidedView,
+    GuidedViewText,
+    HeritageAsset,
+    Hotspot,
+    HotspotText,
+    Licence,
+)
+from heritage3d.services import Budget, UploadError, check_model, check_poster
+from tourism.catalog.models import Experience, PublicationStatus, Village
+from tourism.i18n import DEFAULT_LOCALE, LOCALES
+
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+# audio_guides' public stop codes: its alphabet leaves out I, O, 0 and 1 (read aloud, they are
+# confused). Only the shape is checked: this add-on does not know the audio guides' stops.
+STOP_CODE_PATTERN = re.compile(rf"[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{{1,{STOP_CODE_MAX_LENGTH}}}\Z")
+MAX_STOP_CODES = 20
+MAX_DIMENSION_M = 100.0
+# Hotspot coordinates are in the model's units (metres for every model we accept): a point
+# farther than this from the origin is a typing mistake, not a detail of a heritage object.
+MAX_COORDINATE = 10_000.0
+
+# What model-viewer accepts as camera-orbit and camera-target, kept strict and simple: three
+# plain numbers (no exponent), each with its unit. Orbit: theta and phi as angles, then the
+# radius as a length (never negative); target: three lengths.
+_NUMBER = r"-?(?:\d+(?:\.\d*)?|\.\d+)"
+_ANGLE = rf"{_NUMBER}(?:deg|rad)"
+_LENGTH = rf"{_NUMBER}(?:m|cm|mm)"
+_RADIUS = r"(?:\d+(?:\.\d*)?|\.\d+)(?:m|cm|mm)"
+ORBIT_PATTERN = re.compile(rf"{_ANGLE} {_ANGLE} {_RADIUS}\Z")
+TARGET_PATTERN = re.compile(rf"{_LENGTH} {_LENGTH} {_LENGTH}\Z")
+
+# Lengths of the text columns (models.py) and sensible limits for the unbounded ones.
+TITLE_MAX, ALT_MAX, DESCRIPTION_MAX = 200, 300, 5000
+CREATOR_MAX, ATTRIBUTION_MAX, PROVENANCE_MAX = 200, 400, 5000
+LABEL_MAX, NOTE_MAX, CAPTION_MAX = 120, 2000, 300
+# Control characters other than newline and tab: PostgreSQL refuses NUL in text, and none of
+# them belongs in a title or a note.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class InvalidInput(Exception):
+    """Input refused. `errors` maps a form field's name to a translation string; nothing was changed."""
+
+    def __init__(self, errors: Mapping[str, object]):
+        super().__init__(dict(errors))
+        self.errors = dict(errors)
+
+
+class _Problems:
+    """Collects one message per field while a whole form is read, then raises them together."""
+
+    def __init__(self):
+        self.errors: dict[str, object] = {}
+
+    def add(self, field: str, message) -> None:
+        self.errors.setdefault(field, message)
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise InvalidInput(self.errors)
+
+
+# --- reading fields --------------------------------------------------------------------------
+
+def _raw(form: Mapping, name: str) -> str:
+    value = form.get(name)
+    # A field sent as a file (or not sent at all) is no text.
+    return value if isinstance(value, str) else ""
+
+
+def _line(form: Mapping, name: str) -> str:
+    """A one-line text: surrounding and repeated spaces and any line break folded into one space."""
+    return " ".join(_CONTROL.sub(" ", _raw(form, name)).split())
+
+
+def _paragraphs(form: Mapping, name: str) -> str:
+    """A multi-line text: line endings made \\n, control characters dropped, outer space trimmed."""
+    text = _raw(form, name).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text).strip()
+
+
+def _too_long(problems: _Problems, field: str, value: str, limit: int) -> bool:
+    if len(value) > limit:
+        problems.add(field, _("At most ${limit} characters, please (this has ${length}).",
+                              mapping={"limit": limit, "length": len(value)}))
+        return True
+    return False
+
+
+def _number(raw: str) -> float | None:
+    """A decimal number as people type it ("0.25", "0,25", " -3 "); None when it is not one."""
+    text = raw.strip().replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw.strip()
+    if not re.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+# --- per-locale texts ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TextField:
+    name: str
+    limit: int
+    multiline: bool = False
+
+
+ASSET_TEXT_FIELDS = (TextField("title", TITLE_MAX), TextField("description", DESCRIPTION_MAX, True),
+                     TextField("alt", ALT_MAX))
+HOTSPOT_TEXT_FIELDS = (TextField("label", LABEL_MAX), TextField("text", NOTE_MAX, True))
+VIEW_TEXT_FIELDS = (TextField("caption", CAPTION_MAX),)
+
+
+def read_texts(form: Mapping, fields: Sequence[TextField], problems: _Problems) -> dict[str, dict[str, str]]:
+    """{locale: {field: text}} for each locale with something typed; the first field (title,
+    label, caption) is the one a locale needs: required in Vietnamese, and in any locale where
+    another field is filled in. A locale left empty gets no row (visitors see a fallback)."""
+    main = fields[0].name
+    texts = {}
+    for locale in LOCALES:
+        values = {}
+        for field in fields:
+            name = f"{field.name}-{locale}"
+            value = _paragraphs(form, name) if field.multiline else _line(form, name)
+            _too_long(problems, name, value, field.limit)
+            values[field.name] = value
+        if locale == DEFAULT_LOCALE and not values[main]:
+            problems.add(f"{main}-{locale}", _main_required(main, vietnamese=True))
+        elif not values[main] and any(values.values()):
+            problems.add(f"{main}-{locale}", _main_required(main, vietnamese=False))
+        if any(values.values()):
+            texts[locale] = values
+    return texts
+
+
+def _main_required(main: str, *, vietnamese: bool):
+    if vietnamese:
+        return {
+            "title": _("Give the title in Vietnamese: it is shown when no other language has one."),
+            "label": _("Give the label in Vietnamese: it is shown when no other language has one."),
+            "caption": _("Give the caption in Vietnamese: it is shown when no other language has one."),
+        }[main]
+    return {
+        "title": _("Give a title in this language too, or leave the language empty."),
+        "label": _("Give a label in this language too, or leave the language empty."),
+        "caption": _("Give a caption in this language too, or leave the language empty."),
+    }[main]
+
+
+def _replace_texts(dbsession, collection: list, model, texts: dict[str, dict[str, str]]) -> None:
+    """Make `collection` hold exactly `texts`: rows updated in place, added, or removed."""
+    by_locale = {row.locale: row for row in collection}
+    for locale, row in by_locale.items():
+        if locale not in texts:
+            collection.remove(row)
+    for locale, values in texts.items():
+        row = by_locale.get(locale)
+        if row is None:
+            collection.append(model(locale=locale, **values))
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+    dbsession.flush()
+
+
+# --- an asset's details ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Details:
+    """What the asset form says besides its texts and links."""
+
+    licence: Licence
+    creator: str
+    attribution: str
+    provenance: str
+    dimensions: tuple[float, float, float] | None  # width, height, depth in metres; None: not given
+
+
+DIMENSION_FIELDS = ("width_m", "height_m", "depth_m")
+
+
+def read_details(form: Mapping, problems: _Problems) -> Details | None:
+    raw_licence = _raw(form, "licence")
+    licence = Licence(raw_licence) if raw_licence in {item.value for item in Licence} else None
+    if licence is None:
+        problems.add("licence", _("Choose the licence under which visitors may use this model."))
+    creator, attribution = _line(form, "creator"), _line(form, "attribution")
+    provenance = _paragraphs(form, "provenance")
+    _too_long(problems, "creator", creator, CREATOR_MAX)
+    _too_long(problems, "attribution", attribution, ATTRIBUTION_MAX)
+    _too_long(problems, "provenance", provenance, PROVENANCE_MAX)
+    dimensions = read_dimensions(form, problems)
+    if licence is None:
+        return None
+    return Details(licence, creator, attribution, provenance, dimensions)
+
+
+def read_dimensions(form: Mapping, problems: _Problems) -> tuple[float, float, float] | None:
+    """All three lengths in metres (rounded to the millimetre), or None when all are empty."""
+    raws = [_raw(form, name).strip() for name in DIMENSION_FIELDS]
+    if not any(raws):
+        return None
+    values = []
+    for name, raw in zip(DIMENSION_FIELDS, raws):
+        value = _number(raw) if raw else None
+        if not raw:
+            problems.add(name, _("Give all three sizes, or leave all three empty."))
+        elif value is None:
+            problems.add(name, _("Write the size in metres as a number, such as 0.35."))
+        elif not 0 < value <= MAX_DIMENSION_M:
+            problems.add(name, _("A size must be more than 0 and at most ${max} metres.",
+                                 mapping={"max": int(MAX_DIMENSION_M)}))
+        else:
+            values.append(round(value, 3))
+    if len(values) != 3 or min(values) <= 0:
+        if len(values) == 3:  # rounded to 0: under half a millimetre
+            problems.add(DIMENSION_FIELDS[values.index(min(values))],
+                         _("A size must be at least 1 millimetre (0.001 m)."))
+        return None
+    return values[0], values[1], values[2]
+
+
+def dimensions_from_bounds(bounds_min, bounds_max) -> tuple[float, float, float] | None:
+    """The model's own box as width, height, depth (metres, to the millimetre), when sensible."""
+    if bounds_min is None or bounds_max is None:
+        return None
+    sizes = tuple(round(high - low, 3) for low, high in zip(bounds_min, bounds_max))
+    if not all(0 < size <= MAX_DIMENSION_M for size in sizes):
+        return None  # a flat or huge model: the operator gives the real size
+    return sizes
+
+
+def read_status(form: Mapping, problems: _Problems) -> PublicationStatus | None:
+    raw = _raw(form, "status")
+    if raw not in {item.value for item in PublicationStatus}:
+        problems.add("status", _("Choose whether visitors may see this model."))
+        return None
+    return PublicationStatus(raw)
+
+
+def parse_stop_codes(raw: str, problems: _Problems) -> list[str]:
+    """Audio-guide stop codes, separated by commas or spaces, upper-cased, each once, in order."""
+    codes = []
+    for part in re.split(r"[\s,;]+", raw.upper()):
+        if part and part not in codes:
+            codes.append(part)
+    wrong = [code for code in codes if not STOP_CODE_PATTERN.match(code)]
+    if wrong:
+        problems.add("stop_codes", _(
+            "These are not stop codes: ${codes}. A stop code is the letters and digits after /g/ in "
+            "the stop's address (such as GA2), at most ${max} characters.",
+            mapping={"codes": ", ".join(wrong[:5]), "max": STOP_CODE_MAX_LENGTH}))
+    elif len(codes) > MAX_STOP_CODES:
+        problems.add("stop_codes", _("At most ${max} stops, please.", mapping={"max": MAX_STOP_CODES}))
+    return codes
+
+
+def village_experience_choices(dbsession, village_id: int) -> list[Experience]:
+    """The experiences an asset of this village may be shown on: its own village's, all of them."""
+    return list(dbsession.scalars(select(Experience).where(Experience.village_id == village_id)
+                                  .order_by(Experience.slug)))
+
+
+def read_experiences(dbsession, village_id: int, raw_ids: Iterable, problems: _Problems) -> list[Experience]:
+    allowed = {experience.id: experience for experience in village_experience_choices(dbsession, village_id)}
+    chosen = []
+    for raw in raw_ids:
+        raw = raw if isinstance(raw, str) else ""
+        experience = allowed.get(int(raw)) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
+        if experience is None:
+            problems.add("experiences", _("An experience can be chosen only among this village's experiences."))
+            return []
+        if experience not in chosen:
+            chosen.append(experience)
+    return chosen
+
+
+def save_asset(dbsession, asset: HeritageAsset, form: Mapping, experience_ids: Iterable) -> None:
+    """Update `asset` from the edit form: texts in every locale, licence and credits, size,
+    status, the experiences (of its own village only) and the audio-guide stops it shows on.
+
+    Raises InvalidInput (nothing changed) when any field is wrong.
+    """
+    problems = _Problems()
+    texts = read_texts(form, ASSET_TEXT_FIELDS, problems)
+    details = read_details(form, problems)
+    status = read_status(form, problems)
+    experiences = read_experiences(dbsession, asset.village_id, experience_ids, problems)
+    codes = parse_stop_codes(_raw(form, "stop_codes"), problems)
+    problems.raise_any()
+
+    _replace_texts(dbsession, asset.texts, AssetText, texts)
+    _apply_details(asset, details)
+    asset.status = status
+    asset.experiences = experiences
+    kept = {link.stop_code: link for link in asset.stops}
+    asset.stops = [kept.get(code) or AssetStop(stop_code=code) for code in codes]
+    dbsession.flush()
+
+
+def _apply_details(asset: HeritageAsset, details: Details) -> None:
+    asset.licence = details.licence
+    asset.creator, asset.attribution, asset.provenance = details.creator, details.attribution, details.provenance
+    asset.width_m, asset.height_m, asset.depth_m = details.dimensions or (None, None, None)
+
+
+# --- a new asset -----------------------------------------------------------------------------
+
+def read_slug(dbsession, form: Mapping, problems: _Problems) -> str:
+    slug = _raw(form, "slug").strip()
+    if not slug:
+        problems.add("slug", _("Give the model a web address name, such as chu-dau-vase."))
+    elif len(slug) > SLUG_MAX_LENGTH or not SLUG_PATTERN.match(slug):
+        problems.add("slug", _("Use only small letters a–z, digits and hyphens between words (such as "
+                               "chu-dau-vase), at most ${max} characters.", mapping={"max": SLUG_MAX_LENGTH}))
+    elif dbsession.scalar(select(HeritageAsset.id).where(HeritageAsset.slug == slug)) is not None:
+        problems.add("slug", _("Another model already has this web address name: choose another."))
+    return slug
+
+
+def read_village(form: Mapping, villages: Sequence[Village], problems: _Problems) -> Village | None:
+    raw = _raw(form, "village")
+    village = next((v for v in villages if str(v.id) == raw), None)
+    if village is None:
+        problems.add("village", _("Choose the village this model belongs to."))
+    return village
+
+
+def create_asset(dbsession, store, form: Mapping, *, villages: Sequence[Village], model: bytes | None,
+                 poster: bytes | None, limits: Budget) -> HeritageAsset:
+    """A new draft asset from the upload form: `villages` are those the person may choose
+    (their operator's; all for an admin); `model` and `poster` the files' bytes (None: no file).
+
+    The GLB passes services.check_model with `limits`, the poster check_poster; the size is
+    the model's own box unless the form gives one. Raises InvalidInput naming every wrong
+    field (the file's problem as services worded it); then no row and no file is stored.
+    """
+    problems = _Problems()
+    village = read_village(form, villages, problems)
+    slug = read_slug(dbsession, form, problems)
+    texts = read_texts(form, ASSET_TEXT_FIELDS, problems)
+    details = read_details(form, problems)
+    glb = _checked(problems, "model", lambda: check_model(model, limits), model,
+                   _("Choose the model file (.glb)."))
+    picture = _checked(problems, "poster", lambda: check_poster(poster), poster,
+                       _("Choose a poster image (PNG, JPEG or WebP)."))
+    problems.raise_any()
+
+    dimensions = details.dimensions or dimensions_from_bounds(glb.bounds_min, glb.bounds_max)
+    details = Details(details.licence, details.creator, details.attribution, details.provenance, dimensions)
+    last = dbsession.scalar(select(func.max(HeritageAsset.position)).where(HeritageAsset.village_id == village.id))
+    # Files last, once nothing can refuse the upload any more. (Should two people take the same
+    # slug in the same instant, the unique constraint refuses the second; its files, stored
+    # under their content's hash, are then merely unused.)
+    asset = HeritageAsset(
+        slug=slug, village=village, status=PublicationStatus.DRAFT, position=(last or 0) + 1,
+        model_key=store.put(model, "glb"), size_bytes=glb.size_bytes, triangle_count=glb.triangle_count,
+        vertex_count=glb.vertex_count, poster_key=store.put(poster, picture.extension),
+        poster_width=picture.width, poster_height=picture.height)
+    _apply_details(asset, details)
+    asset.texts = [AssetText(locale=locale, **values) for locale, values in texts.items()]
+    dbsession.add(asset)
+    dbsession.flush()
+    return asset
+
+
+def _checked(problems: _Problems, field: str, check, data: bytes | None, missing):
+    if not data:
+        problems.add(field, missing)
+        return None
+    try:
+        return check()
+    except UploadError as error:
+        problems.add(field, error.message)
+        return None
+
+
+def replace_files(dbsession, store, asset: HeritageAsset, *, model: bytes | None, poster: bytes | None,
+                  limits: Budget) -> None:
+    """Replace the model, the poster or both (None: keep it), with the upload's checks.
+
+    The old files stay in the store (other rows, or a cached page, may still name them).
+    Raises InvalidInput when no file is given or one is refused; then nothing changes.
+    """
+    problems = _Problems()
+    if not model and not poster:
+        problems.add("model", _("Choose a new model file, a new poster, or both."))
+    glb = _checked(problems, "model", lambda: check_model(model, limits), model, None) if model else None
+    picture = _checked(problems, "poster", lambda: check_poster(poster), poster, None) if poster else None
+    problems.raise_any()
+    if glb is not None:
+        asset.model_key = store.put(model, "glb")
+        asset.size_bytes, asset.triangle_count, asset.vertex_count = \
+            glb.size_bytes, glb.triangle_count, glb.vertex_count
+    if picture is not None:
+        asset.poster_key = store.put(poster, picture.extension)
+        asset.poster_width, asset.poster_height = picture.width, picture.height
+    dbsession.flush()
+
+
+# --- hotspots --------------------------------------------------------------------------------
+
+POSITION_FIELDS = ("x", "y", "z")
+NORMAL_FIELDS = ("normal_x", "normal_y", "normal_z")
+
+
+@dataclass(frozen=True)
+class Placement:
+    position: tuple[float, float, float]
+    normal: tuple[float, float, float]  # of length 1
+
+
+def read_placement(form: Mapping, problems: _Problems) -> Placement | None:
+    """A point (model units) and the surface's normal there, scaled to length 1."""
+    values = {}
+    for name in POSITION_FIELDS + NORMAL_FIELDS:
+        raw = _raw(form, name)
+        value = _number(raw) if raw.strip() else None
+        if not raw.strip():
+            problems.add(name, _("Give a number here (click on the model to fill it in)."))
+        elif value is None or abs(value) > MAX_COORDINATE:
+            problems.add(name, _("Write a number such as -0.125 here."))
+        else:
+            values[name] = value
+    if len(values) != 6:
+        return None
+    normal = [values[name] for name in NORMAL_FIELDS]
+    length = math.sqrt(sum(c * c for c in normal))
+    if length < 1e-6:
+        problems.add("normal_x", _("The direction (normal) cannot be 0, 0, 0: it says which way the "
+                                   "surface faces. Click on the model to fill it in, or use 0, 1, 0 (up)."))
+        return None
+    return Placement(tuple(round(values[name], 6) for name in POSITION_FIELDS),
+                     tuple(round(c / length, 6) for c in normal))
+
+
+def _place(hotspot: Hotspot, placement: Placement) -> None:
+    hotspot.x, hotspot.y, hotspot.z = placement.position
+    hotspot.normal_x, hotspot.normal_y, hotspot.normal_z = placement.normal
+
+
+def add_hotspot(dbsession, asset: HeritageAsset, form: Mapping) -> Hotspot:
+    """A new hotspot, numbered after the others. Raises InvalidInput (nothing added)."""
+    problems = _Problems()
+    placement = read_placement(form, problems)
+    texts = read_texts(form, HOTSPOT_TEXT_FIELDS, problems)
+    problems.raise_any()
+    _lock(dbsession, asset)
+    hotspot = Hotspot(position=len(asset.hotspots) + 1)
+    _place(hotspot, placement)
+    hotspot.texts = [HotspotText(locale=locale, **values) for locale, values in texts.items()]
+    asset.hotspots.append(hotspot)
+    dbsession.flush()
+    return hotspot
+
+
+def update_hotspot(dbsession, hotspot: Hotspot, form: Mapping) -> None:
+    """New texts and place for `hotspot`. Raises InvalidInput (nothing changed)."""
+    problems = _Problems()
+    placement = read_placement(form, problems)
+    texts = read_texts(form, HOTSPOT_TEXT_FIELDS, problems)
+    problems.raise_any()
+    _place(hotspot, placement)
+    _replace_texts(dbsession, hotspot.texts, HotspotText, texts)
+
+
+# --- guided views ----------------------------------------------------------------------------
+
+def normal_camera_text(raw: str) -> str:
+    """Spaces folded and units lower-cased, so "20DEG  60deg 2.2M" reads as it is stored."""
+    return " ".join(raw.split()).lower()
+
+
+def read_camera(form: Mapping, problems: _Problems) -> tuple[str, str]:
+    orbit, target = normal_camera_text(_raw(form, "orbit")), normal_camera_text(_raw(form, "target"))
+    if not ORBIT_PATTERN.match(orbit) or len(orbit) > 80:
+        problems.add("orbit", _("Write the camera position as two angles and a distance, such as "
+                                "“20deg 60deg 2.2m” (angles in deg or rad; distance in m, cm or mm)."))
+    if not TARGET_PATTERN.match(target) or len(target) > 80:
+        problems.add("target", _("Write the point looked at as three lengths, such as “0m 0.3m 0m” "
+                                 "(in m, cm or mm)."))
+    return orbit, target
+
+
+def add_view(dbsession, asset: HeritageAsset, form: Mapping) -> GuidedView:
+    """A new guided view, last in the tour. Raises InvalidInput (nothing added)."""
+    problems = _Problems()
+    orbit, target = read_camera(form, problems)
+    texts = read_texts(form, VIEW_TEXT_FIELDS, problems)
+    problems.raise_any()
+    _lock(dbsession, asset)
+    view = GuidedView(position=len(asset.views) + 1, orbit=orbit, target=target)
+    view.texts = [GuidedViewText(locale=locale, **values) for locale, values in texts.items()]
+    asset.views.append(view)
+    dbsession.flush()
+    return view
+
+
+def update_view(dbsession, view: GuidedView, form: Mapping) -> None:
+    problems = _Problems()
+    orbit, target = read_camera(form, problems)
+    texts = read_texts(form, VIEW_TEXT_FIELDS, problems)
+    problems.raise_any()
+    view.orbit, view.target = orbit, target
+    _replace_texts(dbsession, view.texts, GuidedViewText, texts)
+
+
+# --- order of hotspots and views ---------------------------------------------------------------
+
+def _lock(dbsession, asset: HeritageAsset) -> None:
+    # Two people adding or reordering at once take turns (numbers stay 1…n without gaps).
+    dbsession.execute(select(HeritageAsset.id).where(HeritageAsset.id == asset.id).with_for_update())
+
+
+def _siblings(dbsession, model, asset_id: int) -> list:
+    return list(dbsession.scalars(select(model).where(model.asset_id == asset_id)
+                                  .order_by(model.position, model.id).execution_options(populate_existing=True)))
+
+
+def _renumber(items: list) -> None:
+    for number, item in enumerate(items, start=1):
+        item.position = number
+
+
+def move(dbsession, item: Hotspot | GuidedView, place: int) -> bool:
+    """Put a hotspot or guided view at `place` (1 = first; out-of-range places clamp) among its
+    asset's and number them 1…n. Returns False when it was there already (a repeated press).
+    Locks the asset row."""
+    asset = dbsession.get(HeritageAsset, item.asset_id)
+    _lock(dbsession, asset)
+    ordered = _siblings(dbsession, type(item), item.asset_id)
+    place = min(max(place, 1), len(ordered))
+    moved = ordered.index(item) != place - 1
+    ordered.remove(item)
+    ordered.insert(place - 1, item)
+    _renumber(ordered)
+    dbsession.flush()
+    dbsession.expire(asset, ["hotspots" if isinstance(item, Hotspot) else "views"])
+    return moved
+
+
+def delete(dbsession, item: Hotspot | GuidedView) -> None:
+    """Remove a hotspot or guided view (and its texts); the others close the gap."""
+    asset = dbsession.get(HeritageAsset, item.asset_id)
+    _lock(dbsession, asset)
+    collection = asset.hotspots if isinstance(item, Hotspot) else asset.views
+    collection.remove(item)  # delete-orphan: its texts go with it
+    dbsession.flush()
+    _renumber(_siblings(dbsession, type(item), asset.id))
+    dbsession.flush()
+    dbsession.expire(asset, ["hotspots" if isinstance(item, Hotspot) else "views"])
