@@ -19,7 +19,7 @@ from pyramid.i18n import make_localizer
 from pyramid.interfaces import ITranslationDirectories
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
-from pyramid.view import view_config
+from pyramid.view import exception_view_config, view_config
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -33,6 +33,7 @@ from audio_guides.i18n import _
 from tourism.i18n import LOCALES
 from tourism.media import media_store
 from tourism.tickets.fonts import font_dirs, load_fonts
+from tourism.uploads import BodyTooLarge
 
 TEMPLATES = "audio_guides:templates/console/"
 MAX_UPLOAD_KEY = "audio_guides.max_upload_bytes"
@@ -68,33 +69,16 @@ def track_resource(request) -> OperatorResource:
     return OperatorResource(track.stop.tour.village.operator_id, track)
 
 
-# --- a body limit checked before the form is read -----------------------------------------
+# --- a body limit checked before the form is read (tourism.uploads) -------------------------
 
-def body_limit_view(view, info):
-    """View option `max_body=<registry key>`: refuse (413) a request whose Content-Length is
-    over the registry's limit before anything reads its body.
-
-    It sits between the permission check and the CSRF check: Pyramid's CSRF check reads the
-    form, and for a multipart form WebOb's parser spools every file to a temporary file on
-    disk (1.4 s of CPU for 60 MB, measured), which a 500 MB upload should not get to cost.
-    Memory is never at risk (waitress, pyramid_retry and the parser all buffer to disk);
-    the server itself must still cap bodies (waitress `max_request_body_size`, the proxy).
-    A body without Content-Length is read, and the view's chunked read stops it.
-    """
-    key = info.options.get("max_body")
-    if key is None:
-        return view
-
-    def limited(context, request):
-        limit = request.registry[key] + FORM_OVERHEAD
-        if request.content_length is not None and request.content_length > limit:
-            return _too_large_page(request, uploads.too_large(request.registry[key]))
-        return view(context, request)
-
-    return limited
+def max_body(registry) -> int:
+    """The upload form's body limit: the recording's, read at each request, and the rest of the form."""
+    return registry[MAX_UPLOAD_KEY] + FORM_OVERHEAD
 
 
-body_limit_view.options = ("max_body",)
+@exception_view_config(BodyTooLarge, route_name="audio_guides.console.track.upload")
+def track_too_large(request):
+    return _too_large_page(request, uploads.too_large(request.registry[MAX_UPLOAD_KEY]))
 
 
 def _too_large_page(request, error: uploads.UploadRefused):
@@ -255,7 +239,7 @@ def _file(field):
 
 
 @view_config(route_name="audio_guides.console.track.upload", request_method="POST", permission=CONSOLE,
-             renderer=TEMPLATES + "stop.jinja2", max_body=MAX_UPLOAD_KEY)
+             renderer=TEMPLATES + "stop.jinja2", max_body=max_body)
 def track_upload(request):
     stop, locale = request.context.obj, request.matchdict["locale"]
     if locale not in LOCALES:
@@ -383,7 +367,6 @@ def played(request):
 
 def includeme(config):
     config.registry[MAX_UPLOAD_KEY] = uploads.max_upload_bytes(config.get_settings())
-    config.add_view_deriver(body_limit_view, name="audio_guides.max_body", under="secured_view", over="csrf_view")
     root = "tourism.accounts.permissions.ConsoleRoot"
     config.add_route("audio_guides.console.tours", "/console/audio", factory=root)
     config.add_route("audio_guides.console.tour", "/console/audio/tours/{tour_id}", factory=tour_resource)

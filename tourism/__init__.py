@@ -31,6 +31,7 @@ def configure(settings: dict) -> Configurator:
     config.include(".static")  # /static with content-hashed URLs
     config.include(".media")  # the content-addressed media store (tourism.media_dir)
     config.include(".media_serving")  # /media/<key> with Range, ETag, a year of caching; a WSGI fast path
+    config.include(".uploads")  # view option max_body: an oversized upload is refused (413) before it is read
     config.include(".errors")  # friendly 403/404/400/500 pages in the visitor's language
     config.include(".worker")  # config.add_worker_task: periodic jobs for `langviet worker`
     config.include(".notify")  # e-mail outbox sent by the worker; mailer from mail.transport
