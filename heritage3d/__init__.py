@@ -7,8 +7,11 @@ imports it, and it never imports audio_guides (stops are linked by their public 
 The viewer is Google's <model-viewer> (npm), served by us with the decoders it may need, so
 pages work in a village without Internet access and in the offline tests.
 """
+import base64
+import hashlib
 import json
 import logging
+import re
 
 from pyramid.exceptions import ConfigurationError
 
@@ -17,6 +20,12 @@ from tourism.static import node_modules
 log = logging.getLogger(__name__)
 
 VIEWER_KEY = "heritage3d.viewer"  # registry: the vendor paths of the viewer, or None without it
+
+
+def _style_blocks(source: str) -> list[str]:
+    """The CSP hashes (base64 SHA-256) of the <style> elements a script's templates contain."""
+    return [base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+            for css in re.findall(r"<style>(.*?)</style>", source, re.S)]
 
 
 def _serve_viewer(config, is_production: bool) -> None:
@@ -39,12 +48,17 @@ def _serve_viewer(config, is_production: bool) -> None:
     viewer_name, three_name = f"vendor/model-viewer-{viewer_version}", f"vendor/three-{three_version}"
     config.add_hashed_static(viewer_name, str(viewer_dir / "dist"))
     config.add_hashed_static(three_name, str(three_dir / "examples" / "jsm" / "libs"))
+    script = viewer_dir / "dist" / "model-viewer.min.js"
+    # The meshopt decoder is bundled in model-viewer; Draco and Basis are fetched on demand.
     config.registry[VIEWER_KEY] = {
-        "script": str(viewer_dir / "dist" / "model-viewer.min.js"),
+        "script": str(script),
         "draco": f"/{three_name}/draco/gltf/",
         "ktx2": f"/{three_name}/basis/",
-        "meshopt": f"/{three_name}/meshopt_decoder.module.js",
     }
+    # The element's shadow DOM carries one <style> block: allowed by its hash, computed from
+    # the file we serve, so the CSP still refuses every other inline style.
+    for block in _style_blocks(script.read_text(encoding="utf-8")):
+        config.add_csp_source("style-src", f"'sha256-{block}'")
     # GLTFLoader reads a GLB's embedded textures through blob: URLs; the Draco and Basis
     # decoders are WebAssembly run in blob: workers.
     config.add_csp_source("img-src", "blob:")

@@ -98,7 +98,7 @@ def scripts(request) -> dict | None:
     return {
         "viewer": request.static_url(vendor["script"]),
         "setup": request.static_url(STATIC + "js/viewer.js"),
-        "draco": vendor["draco"], "ktx2": vendor["ktx2"], "meshopt": vendor["meshopt"],
+        "draco": vendor["draco"], "ktx2": vendor["ktx2"],
     }
 
 

@@ -7,7 +7,6 @@
   window.ModelViewerElement = window.ModelViewerElement || {};
   window.ModelViewerElement.dracoDecoderLocation = self_.dataset.draco;
   window.ModelViewerElement.ktx2TranscoderLocation = self_.dataset.ktx2;
-  window.ModelViewerElement.meshoptDecoderLocation = self_.dataset.meshopt;
 
   function hasWebGL() {
     try {
@@ -16,6 +15,13 @@
     } catch (e) {
       return false;
     }
+  }
+
+  var reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+
+  // The camera glides to its new goal, or jumps there for those who asked for less motion.
+  function settle(model) {
+    if (reducedMotion.matches) model.jumpCameraToGoal();
   }
 
   function say(status, key) {
@@ -37,6 +43,7 @@
     // Turn the model so that the detail faces the visitor.
     var model = viewer.querySelector("model-viewer");
     model.cameraTarget = button.dataset.position;
+    settle(model);
   }
 
   function guidedViews(model) {
@@ -54,6 +61,7 @@
         button.setAttribute("aria-pressed", "true");
         model.cameraOrbit = item.dataset.orbit;
         model.cameraTarget = item.dataset.target;
+        settle(model);
       });
       item.textContent = "";
       item.appendChild(button);
