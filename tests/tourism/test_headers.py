@@ -33,7 +33,7 @@ def test_hsts_and_csp_additions_come_from_configuration(app_settings):
     from tourism import configure
 
     config = configure(dict(app_settings, **{"tourism.hsts": "true"}))
-    config.add_csp_source("worker-src", "blob:")
+    config.add_csp_source("manifest-src", "'self'")
     response = TestApp(config.make_wsgi_app()).get("/no-such-page", status=404)
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
-    assert "worker-src blob:" in response.headers["Content-Security-Policy"]
+    assert "manifest-src 'self'" in response.headers["Content-Security-Policy"]
