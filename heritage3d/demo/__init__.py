@@ -80,11 +80,11 @@ def _rewrite_children(dbsession, asset: HeritageAsset, demo: dict) -> None:
     asset.hotspots = [
         Hotspot(position=i, x=p[0], y=p[1], z=p[2], normal_x=n[0], normal_y=n[1], normal_z=n[2],
                 texts=[HotspotText(locale=locale, **fields) for locale, fields in texts.items()])
-        for i, (p, n, texts) in enumerate(_wanted_hotspots(demo))]
+        for i, (p, n, texts) in enumerate(_wanted_hotspots(demo), start=1)]
     asset.views = [
         GuidedView(position=i, orbit=orbit, target=target,
                    texts=[GuidedViewText(locale=locale, **fields) for locale, fields in texts.items()])
-        for i, (orbit, target, texts) in enumerate(_wanted_views(demo))]
+        for i, (orbit, target, texts) in enumerate(_wanted_views(demo), start=1)]
     asset.stops = [AssetStop(stop_code=code) for code in demo["audio_stops"]]
 
 

@@ -78,7 +78,7 @@
     say(status, "loading");
     model.addEventListener("load", function () { say(status, "ready"); });
     model.addEventListener("error", function () { say(status, "failed"); });
-    viewer.querySelectorAll(".h3d-hotspot").forEach(function (button) {
+    viewer.querySelectorAll(".h3d-hotspot[data-note]").forEach(function (button) {
       button.addEventListener("click", function () { showNote(viewer, button); });
     });
     customElements.whenDefined("model-viewer").then(function () { guidedViews(model); });
