@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 INI ?= development.ini
 # One gettext domain per package that ships translations.
-DOMAINS := tourism audio_guides
+DOMAINS := tourism audio_guides heritage3d
+# Add-ons' domains and the prefix their templates translate with (config.add_template_translators).
+ADDON_PREFIXES := audio_guides:ag_ heritage3d:h3_
 
 .PHONY: run test setup catalogs migrate demo extract clean
 
@@ -42,12 +44,15 @@ demo: migrate
 extract: $(VENV)/.installed
 	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _ -k _n:1,2 -o locales/tourism.pot tourism
 	$(BIN)/pybabel update --no-fuzzy-matching -i locales/tourism.pot -d locales -D tourism
-	$(BIN)/pybabel extract --no-location --sort-output --no-default-keywords -F babel.cfg -k _ -k ag_ -k ag_n:1,2 \
-		-o locales/audio_guides.pot audio_guides
-	@for locale in vi en ko zh ja fr; do \
-		po=locales/$$locale/LC_MESSAGES/audio_guides.po; \
-		if [ -f $$po ]; then $(BIN)/pybabel update --no-fuzzy-matching -i locales/audio_guides.pot -d locales -D audio_guides -l $$locale; \
-		else $(BIN)/pybabel init -i locales/audio_guides.pot -d locales -D audio_guides -l $$locale; fi; \
+	@for pair in $(ADDON_PREFIXES); do \
+		domain=$${pair%%:*}; prefix=$${pair##*:}; \
+		$(BIN)/pybabel extract --no-location --sort-output --no-default-keywords -F babel.cfg \
+			-k _ -k $$prefix -k $${prefix}n:1,2 -o locales/$$domain.pot $$domain || exit 1; \
+		for locale in vi en ko zh ja fr; do \
+			po=locales/$$locale/LC_MESSAGES/$$domain.po; \
+			if [ -f $$po ]; then $(BIN)/pybabel update --no-fuzzy-matching -i locales/$$domain.pot -d locales -D $$domain -l $$locale; \
+			else $(BIN)/pybabel init -i locales/$$domain.pot -d locales -D $$domain -l $$locale; fi || exit 1; \
+		done; \
 	done
 
 clean:

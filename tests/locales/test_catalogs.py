@@ -15,11 +15,14 @@ from babel.messages.pofile import read_po
 from tourism.i18n import LOCALES
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAINS = {"tourism": ROOT / "tourism", "audio_guides": ROOT / "audio_guides"}
-# What `make extract` collects per domain: the add-on's templates translate with ag_/ag_n.
+DOMAINS = {"tourism": ROOT / "tourism", "audio_guides": ROOT / "audio_guides", "heritage3d": ROOT / "heritage3d"}
+ADD_ONS = ("audio_guides", "heritage3d")
+# What `make extract` collects per domain: add-ons' templates translate with their own
+# prefix (ag_/ag_n, h3_/h3_n: config.add_template_translators).
 KEYWORDS = {
     "tourism": {"_": None, "gettext": None, "ngettext": (1, 2), "_n": (1, 2)},
     "audio_guides": {"_": None, "ag_": None, "ag_n": (1, 2)},
+    "heritage3d": {"_": None, "h3_": None, "h3_n": (1, 2)},
 }
 # Proper names, and words a language really shares with English.
 SAME_EVERYWHERE = {"LàngViệt"}
@@ -84,9 +87,9 @@ def test_catalog_compiles_and_keeps_placeholders(domain, locale, tmp_path):
 
 
 def test_add_on_templates_translate_in_their_own_domain():
-    """tourism's `_` in an audio_guides template would look the text up in the wrong catalog."""
+    """tourism's `_` in an add-on's template would look the text up in the wrong catalog."""
     import re
 
-    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "audio_guides").rglob("*.jinja2")
+    offenders = [str(path.relative_to(ROOT)) for add_on in ADD_ONS for path in (ROOT / add_on).rglob("*.jinja2")
                  if re.search(r"(?<![A-Za-z0-9_])(_|gettext|ngettext)\(", path.read_text())]
     assert offenders == []
