@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from heritage3d.i18n import _
 from heritage3d.models import (
@@ -64,6 +65,9 @@ LABEL_MAX, NOTE_MAX, CAPTION_MAX = 120, 2000, 300
 # Control characters other than newline and tab: PostgreSQL refuses NUL in text, and none of
 # them belongs in a title or a note.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+SLUG_TAKEN = _("Another model already has this web address name: choose another.")
 
 
 class InvalidInput(Exception):
@@ -342,7 +346,7 @@ def read_slug(dbsession, form: Mapping, problems: _Problems) -> str:
         problems.add("slug", _("Use only small letters a–z, digits and hyphens between words (such as "
                                "chu-dau-vase), at most ${max} characters.", mapping={"max": SLUG_MAX_LENGTH}))
     elif dbsession.scalar(select(HeritageAsset.id).where(HeritageAsset.slug == slug)) is not None:
-        problems.add("slug", _("Another model already has this web address name: choose another."))
+        problems.add("slug", SLUG_TAKEN)
     return slug
 
 
@@ -378,8 +382,8 @@ def create_asset(dbsession, store, form: Mapping, *, villages: Sequence[Village]
     details = Details(details.licence, details.creator, details.attribution, details.provenance, dimensions)
     last = dbsession.scalar(select(func.max(HeritageAsset.position)).where(HeritageAsset.village_id == village.id))
     # Files last, once nothing can refuse the upload any more. (Should two people take the same
-    # slug in the same instant, the unique constraint refuses the second; its files, stored
-    # under their content's hash, are then merely unused.)
+    # slug in the same instant, the unique constraint refuses the second below; its files,
+    # stored under their content's hash, are then merely unused.)
     asset = HeritageAsset(
         slug=slug, village=village, status=PublicationStatus.DRAFT, position=(last or 0) + 1,
         model_key=store.put(model, "glb"), size_bytes=glb.size_bytes, triangle_count=glb.triangle_count,
@@ -387,8 +391,12 @@ def create_asset(dbsession, store, form: Mapping, *, villages: Sequence[Village]
         poster_width=picture.width, poster_height=picture.height)
     _apply_details(asset, details)
     asset.texts = [AssetText(locale=locale, **values) for locale, values in texts.items()]
-    dbsession.add(asset)
-    dbsession.flush()
+    try:
+        with dbsession.begin_nested():
+            dbsession.add(asset)
+            dbsession.flush()
+    except IntegrityError:
+        raise InvalidInput({"slug": SLUG_TAKEN}) from None
     return asset
 
 

@@ -157,6 +157,18 @@ def test_slugs_are_plain_lowercase_words_and_unique(dbsession, store, village, s
     assert words in message(refused.value, "slug")
 
 
+def test_a_slug_taken_in_the_same_instant_is_refused_like_a_taken_one(dbsession, store, village, monkeypatch):
+    # Two uploads of one slug at once: both pass the look-up, the database's unique
+    # constraint refuses the second, and its maker reads why instead of an error page.
+    create(dbsession, store, village, slug="cung-luc")
+    monkeypatch.setattr(editing, "read_slug", lambda dbsession, form, problems: form["slug"])
+    before = asset_count(dbsession)
+    with pytest.raises(InvalidInput) as refused:
+        create(dbsession, store, village, slug="cung-luc", **{"title-vi": "Bình thứ hai"})
+    assert "Another model" in message(refused.value, "slug")
+    assert asset_count(dbsession) == before  # and the session goes on working
+
+
 @pytest.mark.parametrize("sizes, field, words", [
     (("0", "0.3", "0.3"), "width_m", "more than 0"),
     (("101", "0.3", "0.3"), "width_m", "at most 100"),
