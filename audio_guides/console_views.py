@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from audio_guides import plays, posters, services, uploads
 from audio_guides.models import Stop, Tour, Track
-from tourism.accounts.permissions import CONSOLE, OperatorResource, visible_operator_id
+from tourism.accounts.permissions import CONSOLE, OperatorResource, row_from_url, visible_operator_id
 from tourism.accounts.views import no_store
 from tourism.catalog.models import PublicationStatus, Village
 from tourism.catalog.services import village_text
@@ -40,32 +40,22 @@ MAX_UPLOAD_KEY = "audio_guides.max_upload_bytes"
 # What an upload form may carry besides the recording: captions, a transcript of up to
 # 100,000 characters (4 bytes each at most in UTF-8), the token and the multipart framing.
 FORM_OVERHEAD = uploads.MAX_CAPTIONS_BYTES + 4 * uploads.MAX_TRANSCRIPT_CHARS + 64 * 1024
-MAX_ID_DIGITS = 9
 
 
 # --- route factories: the object in the URL and the operator who owns it --------------------
 
-def _by_id(request, model, name):
-    raw = request.matchdict[name]
-    found = request.dbsession.get(model, int(raw)) if raw.isascii() and raw.isdigit() \
-        and len(raw) <= MAX_ID_DIGITS else None
-    if found is None:
-        raise HTTPNotFound()
-    return found
-
-
 def tour_resource(request) -> OperatorResource:
-    tour = _by_id(request, Tour, "tour_id")
+    tour = row_from_url(request, Tour, "tour_id")
     return OperatorResource(tour.village.operator_id, tour)
 
 
 def stop_resource(request) -> OperatorResource:
-    stop = _by_id(request, Stop, "stop_id")
+    stop = row_from_url(request, Stop, "stop_id")
     return OperatorResource(stop.tour.village.operator_id, stop)
 
 
 def track_resource(request) -> OperatorResource:
-    track = _by_id(request, Track, "track_id")
+    track = row_from_url(request, Track, "track_id")
     return OperatorResource(track.stop.tour.village.operator_id, track)
 
 

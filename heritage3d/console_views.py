@@ -15,7 +15,7 @@ result: the rules are in heritage3d.editing, which changes all or nothing.
 """
 from dataclasses import dataclass, field
 
-from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import exception_view_config, view_config
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 from heritage3d import editing, services, views
 from heritage3d.i18n import _
 from heritage3d.models import LICENCE_LABELS, GuidedView, HeritageAsset, Hotspot, Licence
-from tourism.accounts.permissions import CONSOLE, OperatorResource, visible_operator_id
+from tourism.accounts.permissions import CONSOLE, OperatorResource, row_from_url, visible_operator_id
 from tourism.accounts.views import no_store
 from tourism.catalog.models import PublicationStatus, Village
 from tourism.catalog.services import experience_text, village_text
@@ -33,7 +33,6 @@ from tourism.media import media_store
 from tourism.uploads import BodyTooLarge
 
 TEMPLATES = "heritage3d:templates/console/"
-MAX_ID_DIGITS = 9
 # What an upload form carries besides its two files: the texts in six languages (at most
 # 4 bytes a character in UTF-8), the credits, the token and the multipart framing.
 FORM_OVERHEAD = 256 * 1024
@@ -46,28 +45,19 @@ def max_body(registry) -> int:
 
 # --- route factories: the object in the URL and the operator who owns it --------------------
 
-def _by_id(request, model, name):
-    raw = request.matchdict[name]
-    found = request.dbsession.get(model, int(raw)) if raw.isascii() and raw.isdigit() \
-        and len(raw) <= MAX_ID_DIGITS else None
-    if found is None:
-        raise HTTPNotFound()
-    return found
-
-
 def asset_resource(request) -> OperatorResource:
-    asset = _by_id(request, HeritageAsset, "asset_id")
+    asset = row_from_url(request, HeritageAsset, "asset_id")
     return OperatorResource(asset.village.operator_id, asset)
 
 
 def hotspot_resource(request) -> OperatorResource:
-    hotspot = _by_id(request, Hotspot, "hotspot_id")
+    hotspot = row_from_url(request, Hotspot, "hotspot_id")
     asset = request.dbsession.get(HeritageAsset, hotspot.asset_id)
     return OperatorResource(asset.village.operator_id, hotspot)
 
 
 def view_resource(request) -> OperatorResource:
-    view = _by_id(request, GuidedView, "view_id")
+    view = row_from_url(request, GuidedView, "view_id")
     asset = request.dbsession.get(HeritageAsset, view.asset_id)
     return OperatorResource(asset.village.operator_id, view)
 

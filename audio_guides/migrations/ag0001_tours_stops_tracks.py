@@ -6,7 +6,6 @@ Create Date: 2026-11-24 07:12:57.762910
 """
 from alembic import op
 import sqlalchemy as sa
-import tourism.db
 
 
 revision = 'ag0001'

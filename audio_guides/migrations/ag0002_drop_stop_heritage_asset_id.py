@@ -6,7 +6,6 @@ Create Date: 2026-11-24 09:11:41.000000
 """
 from alembic import op
 import sqlalchemy as sa
-import tourism.db
 
 
 revision = 'ag0002'

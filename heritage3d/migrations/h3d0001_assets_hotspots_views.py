@@ -6,7 +6,6 @@ Create Date: 2026-11-24 09:06:39.839431
 """
 from alembic import op
 import sqlalchemy as sa
-import tourism.db
 
 
 revision = 'h3d0001'

@@ -6,8 +6,10 @@ operator's owner and staff may work only on their own operator's objects. Querie
 things across operators narrow themselves with `visible_operator_id`.
 """
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyone
+from pyramid.httpexceptions import HTTPNotFound
 
 ADMIN = "role:admin"
+MAX_ID_DIGITS = 9  # ids in URLs: anything longer is not ours (and int() of it is wasted work)
 
 # Permissions. Check-in: the scanner and the manifest. Payments: marking transfers
 # received and importing bank statements.
@@ -66,3 +68,14 @@ def visible_operator_id(user) -> int | None:
     if user.operator_id is None:
         raise ValueError(f"user {user.id} is neither an admin nor an operator's")
     return user.operator_id
+
+
+def row_from_url(request, model, name: str):
+    """For route factories: the `model` row whose id is the URL's `{name}`; 404 unless that
+    is a plain number of at most MAX_ID_DIGITS digits naming a row that exists."""
+    raw = request.matchdict[name]
+    found = request.dbsession.get(model, int(raw)) if raw.isascii() and raw.isdigit() \
+        and len(raw) <= MAX_ID_DIGITS else None
+    if found is None:
+        raise HTTPNotFound()
+    return found
