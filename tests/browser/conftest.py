@@ -19,6 +19,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+# WebGL without a GPU (the 3D viewer): ANGLE on SwiftShader, software rendering.
+WEBGL_ARGS = [arg for arg in CHROMIUM_ARGS if arg != "--disable-gpu"] + [
+    "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +56,14 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def webgl_browser(browser):
+    """A second Chromium with WebGL, from the same Playwright (a second sync_playwright cannot run beside it)."""
+    chromium = browser.browser_type.launch(executable_path=CHROMIUM, args=WEBGL_ARGS)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture

@@ -11,22 +11,12 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.browser.conftest import PHONE
 from tests.browser.test_accessibility import violations
 
 pytestmark = pytest.mark.browser
 
-# WebGL in headless Chromium without a GPU: ANGLE on SwiftShader.
-WEBGL_ARGS = [arg for arg in CHROMIUM_ARGS if arg != "--disable-gpu"] + [
-    "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
 VASE = "/heritage/chu-dau-vase"
-
-
-@pytest.fixture(scope="module")
-def webgl_browser(browser):
-    chromium = browser.browser_type.launch(executable_path=CHROMIUM, args=WEBGL_ARGS)
-    yield chromium
-    chromium.close()
 
 
 @pytest.fixture

@@ -12,14 +12,11 @@ import math
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, sign_in_live
+from tests.browser.conftest import PHONE, sign_in_live
 from tests.browser.test_accessibility import violations
 
 pytestmark = pytest.mark.browser
 
-# WebGL in headless Chromium without a GPU: ANGLE on SwiftShader.
-WEBGL_ARGS = [arg for arg in CHROMIUM_ARGS if arg != "--disable-gpu"] + [
-    "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
 STAFF_EMAIL = "xuong@chu-dau.example"
 COPY_SLUG = "chu-dau-vase-console-copy"
 PLACE_FIELDS = ("x", "y", "z", "normal_x", "normal_y", "normal_z")
@@ -63,14 +60,6 @@ def vase_copy(live_db):
 
     yield committed(live_db, copy)
     committed(live_db, remove)
-
-
-@pytest.fixture(scope="module")
-def webgl_browser(browser):
-    # A second Chromium from the same Playwright (a second sync_playwright cannot run beside it).
-    chromium = browser.browser_type.launch(executable_path=CHROMIUM, args=WEBGL_ARGS)
-    yield chromium
-    chromium.close()
 
 
 @pytest.fixture
