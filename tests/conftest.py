@@ -149,3 +149,18 @@ def app_at(testapp, request):
     """The app with its clock (`request.now`) at the test module's NOW."""
     testapp.extra_environ["tourism.now"] = request.module.NOW
     return testapp
+
+
+@pytest.fixture
+def fresh_media_store(app, tmp_path, monkeypatch):
+    """The app's media store, in a fresh directory for this test: it sees exactly what was stored."""
+    from tourism.media import REGISTRY_KEY, MediaStore
+
+    media = MediaStore(tmp_path / "media")
+    monkeypatch.setitem(app.registry, REGISTRY_KEY, media)
+    return media
+
+
+def stored_files(store) -> list[str]:
+    """The names of the files in a media store."""
+    return sorted(p.name for p in store.root.rglob("*") if p.is_file()) if store.root.exists() else []

@@ -11,23 +11,17 @@ from audio_guides import console_views
 from audio_guides.models import Track
 from audio_guides.plays import record_play
 from tests.audio_guides import factories as audio
+from tests.conftest import stored_files
 from tests.factories import make_operator, make_staff, make_village, sign_in
-from tourism.media import REGISTRY_KEY, MediaStore
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)  # 10:00 in Vietnam
 TODAY = date(2026, 12, 1)
 
 
 @pytest.fixture
-def store(app, tmp_path, monkeypatch):
-    """The media store in a fresh directory, so a test can see exactly what was stored."""
-    media = MediaStore(tmp_path / "media")
-    monkeypatch.setitem(app.registry, REGISTRY_KEY, media)
-    return media
+def store(fresh_media_store):
+    return fresh_media_store
 
-
-def stored_files(store) -> list[str]:
-    return sorted(p.name for p in store.root.rglob("*") if p.is_file()) if store.root.exists() else []
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from webtest import Upload
 
 from heritage3d.models import HeritageAsset
 from heritage3d.services import MAX_BYTES_SETTING, MAX_TRIANGLES_SETTING
+from tests.conftest import stored_files
 from tests.factories import make_experience, make_staff, sign_in
 from tests.heritage3d.test_editing import BAD_MODELS, BAD_POSTERS
 from tourism.accounts.services import find_operator
 from tourism.catalog.models import Experience, PublicationStatus, Village
-from tourism.media import REGISTRY_KEY, MediaStore
 
 MODELS = Path(__file__).resolve().parents[2] / "heritage3d" / "demo" / "models"
 VASE = (MODELS / "chu-dau-vase.glb").read_bytes()
@@ -23,15 +23,9 @@ POSTER = (MODELS / "chu-dau-vase.png").read_bytes()
 
 
 @pytest.fixture
-def store(app, tmp_path, monkeypatch):
-    """The media store in a fresh directory, so a test sees exactly what was stored."""
-    media = MediaStore(tmp_path / "media")
-    monkeypatch.setitem(app.registry, REGISTRY_KEY, media)
-    return media
+def store(fresh_media_store):
+    return fresh_media_store
 
-
-def stored_files(store) -> list[str]:
-    return sorted(p.name for p in store.root.rglob("*") if p.is_file()) if store.root.exists() else []
 
 
 def asset_count(dbsession) -> int:

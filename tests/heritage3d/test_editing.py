@@ -17,6 +17,7 @@ from heritage3d import editing
 from heritage3d.editing import InvalidInput
 from heritage3d.models import AssetText, GuidedView, HeritageAsset, Hotspot, HotspotText, Licence
 from heritage3d.services import Budget
+from tests.conftest import stored_files
 from tests.factories import make_experience, make_village
 from tourism.catalog.models import PublicationStatus
 from tourism.media import MediaStore
@@ -67,9 +68,6 @@ def message(error: InvalidInput, field: str) -> str:
 def store(tmp_path):
     return MediaStore(tmp_path / "media")
 
-
-def stored_files(store) -> list[str]:
-    return sorted(p.name for p in store.root.rglob("*") if p.is_file()) if store.root.exists() else []
 
 
 @pytest.fixture
