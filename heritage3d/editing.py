@@ -477,10 +477,7 @@ def _place(hotspot: Hotspot, placement: Placement) -> None:
 
 def add_hotspot(dbsession, asset: HeritageAsset, form: Mapping) -> Hotspot:
     """A new hotspot, numbered after the others. Raises InvalidInput (nothing added)."""
-    problems = _Problems()
-    placement = read_placement(form, problems)
-    texts = read_texts(form, HOTSPOT_TEXT_FIELDS, problems)
-    problems.raise_any()
+    placement, texts = _read_hotspot(form)
     _lock(dbsession, asset)
     hotspot = Hotspot(position=len(asset.hotspots) + 1)
     _place(hotspot, placement)
@@ -490,12 +487,18 @@ def add_hotspot(dbsession, asset: HeritageAsset, form: Mapping) -> Hotspot:
     return hotspot
 
 
-def update_hotspot(dbsession, hotspot: Hotspot, form: Mapping) -> None:
-    """New texts and place for `hotspot`. Raises InvalidInput (nothing changed)."""
+def _read_hotspot(form: Mapping) -> tuple[Placement, dict]:
+    """A hotspot form's place and texts; InvalidInput naming every wrong field."""
     problems = _Problems()
     placement = read_placement(form, problems)
     texts = read_texts(form, HOTSPOT_TEXT_FIELDS, problems)
     problems.raise_any()
+    return placement, texts
+
+
+def update_hotspot(dbsession, hotspot: Hotspot, form: Mapping) -> None:
+    """New texts and place for `hotspot`. Raises InvalidInput (nothing changed)."""
+    placement, texts = _read_hotspot(form)
     _place(hotspot, placement)
     _replace_texts(dbsession, hotspot.texts, HotspotText, texts)
 
@@ -518,12 +521,18 @@ def read_camera(form: Mapping, problems: _Problems) -> tuple[str, str]:
     return orbit, target
 
 
-def add_view(dbsession, asset: HeritageAsset, form: Mapping) -> GuidedView:
-    """A new guided view, last in the tour. Raises InvalidInput (nothing added)."""
+def _read_view(form: Mapping) -> tuple[str, str, dict]:
+    """A guided view form's camera and captions; InvalidInput naming every wrong field."""
     problems = _Problems()
     orbit, target = read_camera(form, problems)
     texts = read_texts(form, VIEW_TEXT_FIELDS, problems)
     problems.raise_any()
+    return orbit, target, texts
+
+
+def add_view(dbsession, asset: HeritageAsset, form: Mapping) -> GuidedView:
+    """A new guided view, last in the tour. Raises InvalidInput (nothing added)."""
+    orbit, target, texts = _read_view(form)
     _lock(dbsession, asset)
     view = GuidedView(position=len(asset.views) + 1, orbit=orbit, target=target)
     view.texts = [GuidedViewText(locale=locale, **values) for locale, values in texts.items()]
@@ -533,10 +542,7 @@ def add_view(dbsession, asset: HeritageAsset, form: Mapping) -> GuidedView:
 
 
 def update_view(dbsession, view: GuidedView, form: Mapping) -> None:
-    problems = _Problems()
-    orbit, target = read_camera(form, problems)
-    texts = read_texts(form, VIEW_TEXT_FIELDS, problems)
-    problems.raise_any()
+    orbit, target, texts = _read_view(form)
     view.orbit, view.target = orbit, target
     _replace_texts(dbsession, view.texts, GuidedViewText, texts)
 
