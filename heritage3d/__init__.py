@@ -52,6 +52,7 @@ def _serve_viewer(config, is_production: bool) -> None:
     # The meshopt decoder is bundled in model-viewer; Draco and Basis are fetched on demand.
     config.registry[VIEWER_KEY] = {
         "script": str(script),
+        "script_bytes": script.stat().st_size,
         "draco": f"/{three_name}/draco/gltf/",
         "ktx2": f"/{three_name}/basis/",
     }

@@ -86,8 +86,15 @@ def viewer_values(request, asset: HeritageAsset) -> dict:
         "licence_url": LICENCE_URLS[asset.licence],
         "dimensions": _dimensions(request, asset),
         "file_size": request.fmt.file_size(asset.size_bytes),
+        # What turning it in 3D costs a phone that has nothing cached: the viewer and the model.
+        "download_size": request.fmt.file_size(asset.size_bytes + viewer_bytes(request)),
         "triangles": request.fmt.number(asset.triangle_count),
     }
+
+
+def viewer_bytes(request) -> int:
+    vendor = request.registry.get(VIEWER_KEY)
+    return vendor["script_bytes"] if vendor else 0
 
 
 def scripts(request) -> dict | None:

@@ -10,6 +10,7 @@ afterwards), so the demo asset that other browser tests look at keeps exactly it
 import math
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, sign_in_live
@@ -74,13 +75,23 @@ def webgl_page(webgl_browser):
 
 def wait_for_model(page):
     page.wait_for_function("() => customElements.get('model-viewer') !== undefined")
+    # Loaded, then drawn at least once (until then nothing is under the pointer).
     page.wait_for_function("() => document.querySelector('model-viewer').loaded === true", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('model-viewer').modelIsVisible === true")
 
 
 def point_on_the_model(page) -> dict:
     """A point of the page where the model itself (not a hotspot button) is under the pointer,
-    as near the middle of the viewer as possible."""
-    return page.evaluate("""() => {
+    as near the middle of the viewer as possible; None if none comes within 10 s (a software
+    renderer under load may take a few frames to frame the model)."""
+    try:
+        handle = page.wait_for_function(SEARCH_POINT, timeout=10_000)
+    except PlaywrightTimeoutError:
+        return None
+    return handle.json_value()
+
+
+SEARCH_POINT = """() => {
         const model = document.querySelector('model-viewer');
         const box = model.getBoundingClientRect();
         for (const [dx, dy] of [[0, 0], [0, 0.1], [0, -0.1], [0.05, 0.2], [-0.05, -0.2], [0, 0.3]]) {
@@ -90,7 +101,7 @@ def point_on_the_model(page) -> dict:
             }
         }
         return null;
-    }""")
+    }"""
 
 
 def test_a_click_on_the_model_places_a_hotspot_that_visitors_then_see(webgl_page, live_server, chu_dau_staff,

@@ -1,12 +1,32 @@
-// The 3D viewers of a page: tells <model-viewer> where our decoders are (it would fetch them
-// from a CDN), says what the viewer is doing, and wires the hotspots and guided views.
-// Runs as a classic deferred script, before the model-viewer module defines the element.
+// The 3D viewers of a page: loads <model-viewer> (a megabyte) only when a model comes near
+// the screen, or when asked on a phone saving data; tells it where our decoders are (it would
+// fetch them from a CDN); says what the viewer is doing; wires the hotspots and guided views.
 (function () {
   "use strict";
   var self_ = document.currentScript;
   window.ModelViewerElement = window.ModelViewerElement || {};
   window.ModelViewerElement.dracoDecoderLocation = self_.dataset.draco;
   window.ModelViewerElement.ktx2TranscoderLocation = self_.dataset.ktx2;
+
+  var requested = false;
+  function loadViewer() {
+    if (requested) return;
+    requested = true;
+    var script = document.createElement("script");
+    script.type = "module";
+    script.src = self_.dataset.viewer;
+    document.head.appendChild(script);
+  }
+
+  var savingData = !!(navigator.connection && navigator.connection.saveData);
+  var nearScreen = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) {
+        nearScreen.disconnect();
+        loadViewer();
+      }
+    });
+  }, {rootMargin: "400px 0px"}) : null;
 
   function hasWebGL() {
     try {
@@ -75,7 +95,18 @@
       say(status, "failed");
       return;
     }
-    say(status, "loading");
+    if (savingData) {
+      var offer = viewer.querySelector(".h3d-load");
+      offer.hidden = false;
+      offer.querySelector("button").addEventListener("click", function () {
+        offer.hidden = true;
+        say(status, "loading");
+        loadViewer();
+      });
+    } else {
+      say(status, "loading");
+      if (nearScreen) nearScreen.observe(model); else loadViewer();
+    }
     model.addEventListener("load", function () { say(status, "ready"); });
     model.addEventListener("error", function () { say(status, "failed"); });
     viewer.querySelectorAll(".h3d-hotspot[data-note]").forEach(function (button) {
