@@ -146,13 +146,9 @@ def experience_panel(request, experience) -> Markup | None:
 
 
 def stop_panel(request, stop) -> Markup | None:
-    """At an audio-guide stop, a light card per asset (a visitor there may be on a poor
-    connection: the 3D viewer opens on the asset's page, only if they ask for it)."""
-    assets = services.stop_assets(request.dbsession, stop.code)
-    if not assets:
-        return None
-    return Markup(render(TEMPLATES + "stop_panel.jinja2",
-                         {"viewers": [viewer_values(request, asset) for asset in assets]}, request=request))
+    """At an audio-guide stop, each asset with its notes; its viewer loads only if asked for
+    (the visitor there is listening, perhaps on a poor connection)."""
+    return _panel(request, "stop_panel.jinja2", services.stop_assets(request.dbsession, stop.code))
 
 
 def includeme(config):

@@ -1,6 +1,6 @@
 """Regenerate the demo models: `python -m heritage3d.demo.generate`.
 
-Writes models/<slug>.glb, models/<slug>.png (poster) and models/assets.json (assets.toml
+Writes models/<slug>.glb, models/<slug>.webp (poster) and models/assets.json (assets.toml
 with each hotspot's anchor resolved to a position and normal, plus triangle counts and
 file sizes). The output is deterministic; the tests compare it with the committed files.
 """
@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 from . import models
-from .poster import render_png
+from .poster import render_poster
 
 HERE = Path(__file__).parent
 OUTPUT = HERE / "models"
@@ -36,8 +36,8 @@ def build_all():
         model = BUILDERS[asset["slug"]]()
         glb = model.glb()
         files[f"{asset['slug']}.glb"] = glb
-        files[f"{asset['slug']}.png"] = render_png(model, *VIEWPOINTS.get(asset["slug"], (-25.0, 20.0)), size=asset["poster"]["width"])
-        resolved = dict(asset, model=f"{asset['slug']}.glb", poster=dict(asset["poster"], path=f"{asset['slug']}.png"))
+        files[f"{asset['slug']}.webp"] = render_poster(model, *VIEWPOINTS.get(asset["slug"], (-25.0, 20.0)), size=asset["poster"]["width"])
+        resolved = dict(asset, model=f"{asset['slug']}.glb", poster=dict(asset["poster"], path=f"{asset['slug']}.webp"))
         resolved["triangles"] = model.triangle_count
         resolved["bytes"] = len(glb)
         resolved["hotspots"] = []

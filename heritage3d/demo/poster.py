@@ -22,8 +22,8 @@ def _rotate(v, yaw, pitch):
     return x, y, z
 
 
-def render_png(model, yaw_deg=-25.0, pitch_deg=20.0, size=SIZE):
-    """Render `model` seen from `yaw_deg` around Y and `pitch_deg` above; returns PNG bytes."""
+def render_poster(model, yaw_deg=-25.0, pitch_deg=20.0, size=SIZE):
+    """Render `model` seen from `yaw_deg` around Y and `pitch_deg` above; returns WebP bytes."""
     yaw, pitch = math.radians(yaw_deg), math.radians(pitch_deg)
     light = [c / math.sqrt(sum(k * k for k in LIGHT)) for c in LIGHT]
     triangles = []
@@ -56,10 +56,9 @@ def render_png(model, yaw_deg=-25.0, pitch_deg=20.0, size=SIZE):
               for tri, colour in triangles]
     image = Image.frombytes("RGB", (big, big), bytes(_rasterize(screen, big)))
     image = image.resize((size, size), Image.LANCZOS)
-    # A 64-colour palette keeps the PNG small; shading has few distinct tones anyway.
-    image = image.quantize(64, method=Image.MEDIANCUT, dither=Image.NONE)
+    # WebP at quality 85: a third to a fifth of the PNG's bytes, with no visible loss here.
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    image.save(out, "WEBP", quality=85, method=6)
     return out.getvalue()
 
 
@@ -101,6 +100,6 @@ def _rasterize(triangles, size: int) -> bytearray:
 
 
 def _srgb(linear):
-    """Material factors are linear; the PNG is sRGB."""
+    """Material factors are linear; the image is sRGB."""
     linear = max(0.0, linear)
     return 12.92 * linear if linear <= 0.0031308 else 1.055 * linear ** (1 / 2.4) - 0.055

@@ -132,6 +132,19 @@ def test_a_phone_saving_data_loads_the_3d_view_only_when_asked(webgl_browser, li
     context.close()
 
 
+def test_at_an_audio_stop_the_model_loads_only_when_the_visitor_asks(viewer_page, live_server):
+    page = viewer_page
+    page.goto(f"{live_server}/g/TCC?lang=ko")
+    offer = page.locator(".h3d-stop .h3d-load button")
+    offer.scroll_into_view_if_needed()
+    page.wait_for_load_state("networkidle")
+    assert viewer_requests(page) == []  # even with the model on screen
+    offer.click()
+    wait_for_model(page)
+    expect(page.locator(".h3d-stop button.h3d-hotspot")).to_have_count(4)
+    assert page.outside_requests == []
+
+
 @pytest.mark.parametrize("locale", ["vi", "ko"])
 @pytest.mark.parametrize("path", [VASE, "/villages/dong-ho"])
 def test_no_axe_violations_on_3d_pages(live_server, axe_page, path, locale):

@@ -19,7 +19,7 @@ from tourism.catalog.models import Experience, PublicationStatus, Village
 
 MODELS = Path(__file__).resolve().parents[2] / "heritage3d" / "demo" / "models"
 VASE = (MODELS / "chu-dau-vase.glb").read_bytes()
-POSTER = (MODELS / "chu-dau-vase.png").read_bytes()
+POSTER = (MODELS / "chu-dau-vase.webp").read_bytes()
 
 
 @pytest.fixture
@@ -158,7 +158,7 @@ def fill_upload(form, *, model=VASE, poster=POSTER, **fields):
     if model is not None:
         form["model"] = Upload("binh.glb", model, "model/gltf-binary")
     if poster is not None:
-        form["poster"] = Upload("binh.png", poster, "image/png")
+        form["poster"] = Upload("binh.webp", poster, "image/webp")
 
 
 def test_an_upload_creates_a_draft_with_its_files_and_counts(testapp, dbsession, vase, store):
@@ -327,9 +327,9 @@ def test_the_poster_is_replaced_and_a_bad_model_refused(testapp, dbsession, vase
     assert "truncated or damaged" in soup(refused).find(id="files-model-error").text
     assert stored_files(store) == []
     old_poster = vase.poster_key
-    new_poster = (MODELS / "tan-cuong-tea-pan.png").read_bytes()
+    new_poster = (MODELS / "tan-cuong-tea-pan.webp").read_bytes()
     form = form_to(page(testapp, f"/console/heritage/{vase.id}"), "/files")
-    form["poster"] = Upload("new.png", new_poster, "image/png")
+    form["poster"] = Upload("new.webp", new_poster, "image/webp")
     done = form.submit().follow(params={"lang": "en"})
     assert "The poster was replaced." in done.text
     dbsession.expire_all()

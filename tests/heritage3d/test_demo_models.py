@@ -5,12 +5,14 @@ bug in the writer cannot hide in its own reader. The Khronos validator runs over
 committed .glb in test_glb.py.
 """
 
+import io
 import json
 import math
 import struct
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from heritage3d.demo import generate
 from heritage3d.glb import inspect_glb
@@ -144,10 +146,12 @@ def test_committed_files_are_what_the_generator_makes(built):
 def test_everything_committed_fits_a_phone(built):
     assert sum(len(b) for b in built.values()) <= 1024 * 1024
     for name, data in built.items():
-        if name.endswith(".png"):
+        if name.endswith(".webp"):
             assert len(data) <= 60 * 1024, name
-            width, height = struct.unpack(">II", data[16:24])
-            [asset] = [a for a in ASSETS if f"{a['slug']}.png" == name]
+            with Image.open(io.BytesIO(data)) as poster:
+                assert poster.format == "WEBP"
+                width, height = poster.size
+            [asset] = [a for a in ASSETS if f"{a['slug']}.webp" == name]
             assert (width, height) == (asset["poster"]["width"], asset["poster"]["height"])
 
 

@@ -16,7 +16,7 @@ from webob.multidict import MultiDict
 from heritage3d import editing
 from heritage3d.editing import InvalidInput
 from heritage3d.models import AssetText, GuidedView, HeritageAsset, Hotspot, HotspotText, Licence
-from heritage3d.services import Budget
+from heritage3d.services import Budget, PosterInfo, check_poster
 from tests.conftest import stored_files
 from tests.factories import make_experience, make_village
 from tourism.catalog.models import PublicationStatus
@@ -24,7 +24,7 @@ from tourism.media import MediaStore
 
 MODELS = Path(__file__).resolve().parents[2] / "heritage3d" / "demo" / "models"
 VASE = (MODELS / "chu-dau-vase.glb").read_bytes()
-POSTER = (MODELS / "chu-dau-vase.png").read_bytes()
+POSTER = (MODELS / "chu-dau-vase.webp").read_bytes()
 BUDGET = Budget(max_bytes=3 * 1024 * 1024, max_triangles=150_000)
 
 
@@ -99,7 +99,7 @@ def test_an_upload_creates_a_draft_with_the_files_counts_and_its_own_size(dbsess
     assert asset.size_bytes == len(VASE) and asset.triangle_count > 1000 and asset.vertex_count > 0
     assert (asset.poster_width, asset.poster_height) == Image.open(io.BytesIO(POSTER)).size
     assert sorted(stored_files(store)) == sorted([asset.model_key, asset.poster_key])
-    assert asset.model_key.endswith(".glb") and asset.poster_key.endswith(".png")
+    assert asset.model_key.endswith(".glb") and asset.poster_key.endswith(".webp")
     assert asset.licence is Licence.CC_BY and asset.creator == "Nguyễn Văn A"
     texts = {t.locale: (t.title, t.description) for t in asset.texts}
     assert texts == {"vi": ("Bình gốm thử", ""), "en": ("Trial vase", "Blue\nand white")}
@@ -121,6 +121,13 @@ def test_a_bad_model_is_refused_by_name_and_nothing_is_stored(dbsession, store, 
     assert words in message(refused.value, "model")
     assert list(refused.value.errors) == ["model"]
     assert asset_count(dbsession) == before and stored_files(store) == []
+
+
+@pytest.mark.parametrize("kind, extension", [("PNG", "png"), ("JPEG", "jpg"), ("WEBP", "webp")])
+def test_a_poster_in_png_jpeg_or_webp_is_accepted_with_its_size(kind, extension):
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (200, 180, 150)).save(out, kind)
+    assert check_poster(out.getvalue()) == PosterInfo(extension, 320, 240)
 
 
 @pytest.mark.parametrize("name, data, words", BAD_POSTERS, ids=[p[0] for p in BAD_POSTERS])

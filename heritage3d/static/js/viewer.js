@@ -1,5 +1,5 @@
 // The 3D viewers of a page: loads <model-viewer> (a megabyte) only when a model comes near
-// the screen, or when asked on a phone saving data; tells it where our decoders are (it would
+// the screen, or when asked (on a phone saving data, and at audio-guide stops); tells it where our decoders are (it would
 // fetch them from a CDN); says what the viewer is doing; wires the hotspots and guided views.
 (function () {
   "use strict";
@@ -95,7 +95,7 @@
       say(status, "failed");
       return;
     }
-    if (savingData) {
+    if (savingData || viewer.hasAttribute("data-on-request")) {
       var offer = viewer.querySelector(".h3d-load");
       offer.hidden = false;
       offer.querySelector("button").addEventListener("click", function () {
