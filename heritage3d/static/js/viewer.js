@@ -98,6 +98,7 @@
     if (savingData || viewer.hasAttribute("data-on-request")) {
       var offer = viewer.querySelector(".h3d-load");
       offer.hidden = false;
+      status.textContent = "";  // the offer says it all; "needs JavaScript" no longer applies
       offer.querySelector("button").addEventListener("click", function () {
         offer.hidden = true;
         say(status, "loading");
