@@ -109,12 +109,12 @@ def scripts(request) -> dict | None:
     }
 
 
-def _panel(request, template: str, assets: list[HeritageAsset], **values) -> Markup | None:
+def _panel(request, template: str, assets: list[HeritageAsset]) -> Markup | None:
     if not assets:
         return None
     return Markup(render(TEMPLATES + template, {
-        "viewers": [viewer_values(request, asset) for asset in assets],
-        "scripts": scripts(request), **values}, request=request))
+        "viewers": [viewer_values(request, asset) for asset in assets], "scripts": scripts(request)},
+        request=request))
 
 
 # --- pages and panels -----------------------------------------------------------------------
