@@ -1,0 +1,1 @@
+"""Shop: the villages' products, their stock, batches (traceability) and store links."""
