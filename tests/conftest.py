@@ -21,6 +21,7 @@ from tourism import make_app, migrations
 from tourism.addons import demo_loaders
 from tourism.catalog import demo
 from tourism.scheduling import demo as schedule_demo
+from tourism.shop import demo as shop_demo
 from tourism.db import get_engine, get_session_factory, get_tm_session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +63,7 @@ def prepare_database(url: str) -> None:
         dbsession = get_tm_session(get_session_factory(engine), manager)
         demo.load(dbsession)
         schedule_demo.load(dbsession, today=datetime.now(VIETNAM).date())
+        shop_demo.load(dbsession)
         # Add-ons' demo data (audio tours…), their media in the suite's media folder.
         settings = dict(get_appsettings(TESTING_INI), **{"sqlalchemy.url": url})
         for load in demo_loaders():

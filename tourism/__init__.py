@@ -40,6 +40,7 @@ def configure(settings: dict) -> Configurator:
     # Domains.
     config.include(".accounts")  # users and platform admins
     config.include(".catalog")  # villages and experiences: the public catalog
+    config.include(".shop")  # the villages' products on their pages, traceability pages (/t/<CODE>)
     config.include(".scheduling")  # schedule rules → materialised sessions
     config.include(".payments")  # provider interface; pay at the village
     config.include(".booking")  # holds, bookings, availability, manage my booking

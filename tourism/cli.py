@@ -51,6 +51,7 @@ def cmd_demo(args):
     from tourism.addons import demo_loaders
     from tourism.catalog import demo
     from tourism.scheduling import demo as schedule_demo
+    from tourism.shop import demo as shop_demo
 
     settings = _settings(args.config_uri)
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
@@ -58,10 +59,12 @@ def cmd_demo(args):
         dbsession = _session(settings)
         report = demo.load(dbsession)
         sessions = schedule_demo.load(dbsession, today=today)
+        shop = shop_demo.load(dbsession)  # the villages' products, linked to the experiences above
         # Add-ons' demo data (audio tours…) builds on the catalog just loaded.
         addon_reports = [load(dbsession, settings) for load in demo_loaders()]
     print(report)
     print(f"Sessions: {sessions.created} created, {sessions.updated} updated, {sessions.deleted} deleted.")
+    print(shop)
     for addon_report in addon_reports:
         print(addon_report)
 

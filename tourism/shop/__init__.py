@@ -1,1 +1,13 @@
 """Shop: the villages' products, their stock, batches (traceability) and store links."""
+
+
+def includeme(config):
+    config.add_route("shop.product", "/products/{slug}")
+    # What a batch's packaging QR code opens: short, because it is printed on a small label.
+    config.add_route("shop.batch", "/t/{code}")
+    # The products on the catalog's pages, through its extension point (tourism/panels.py).
+    from tourism.shop.views import experience_panel, village_panel
+
+    config.add_panel("experience", experience_panel)
+    config.add_panel("village", village_panel)
+    config.scan(".views")
