@@ -4,10 +4,11 @@
 def includeme(config):
     config.add_route("shop.product", "/products/{slug}")
     # What a batch's packaging QR code opens: short, because it is printed on a small label.
-    config.add_route("shop.batch", "/t/{code}")
+    config.add_route("shop.trace", "/t/{code}")
     # The products on the catalog's pages, through its extension point (tourism/panels.py).
     from tourism.shop.views import experience_panel, village_panel
 
     config.add_panel("experience", experience_panel)
     config.add_panel("village", village_panel)
     config.scan(".views")
+    config.include(".labels")  # the console's printable QR label sheets for a batch

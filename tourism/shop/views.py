@@ -78,7 +78,7 @@ def product_page(request):
         **card,
         "village": _village(request, product.village),
         "batches": [{"batch": b, "made_on": request.fmt.date(b.made_on),
-                     "url": request.route_url("shop.batch", code=b.code)}
+                     "url": request.route_url("shop.trace", code=b.code)}
                     for b in services.latest_batches(product)],
         "store_links": [{"label": MARKETPLACE_LABELS[link.marketplace], "url": link.url}
                         for link in product.store_links],
@@ -92,7 +92,7 @@ def product_page(request):
 
 # --- the traceability page ------------------------------------------------------------------
 
-@view_config(route_name="shop.batch", request_method="GET", renderer=TEMPLATES + "batch.jinja2")
+@view_config(route_name="shop.trace", request_method="GET", renderer=TEMPLATES + "batch.jinja2")
 def batch_page(request):
     code = request.matchdict["code"]
     batch = services.find_batch(request.dbsession, code)
@@ -101,7 +101,7 @@ def batch_page(request):
         upper = code.upper()
         if upper != code and services.find_batch(request.dbsession, upper) is not None:
             return HTTPMovedPermanently(location=request.route_url(
-                "shop.batch", code=upper, _query=list(request.GET.items())))
+                "shop.trace", code=upper, _query=list(request.GET.items())))
         return _batch_not_found(request, code)
     product = batch.product
     text = services.product_text(product, request.locale_name)

@@ -10,7 +10,7 @@ from tourism.catalog.models import PublicationStatus
 from tourism.shop.models import Marketplace
 
 LOCALES = ("vi", "en", "ko")
-PRICE = {"vi": "250.000 ₫ / hộp", "en": "₫250,000 / box", "ko": "₫250,000 / 상자"}
+PRICE = {"vi": "250.000 ₫/hộp", "en": "₫250,000 / box", "ko": "상자당 ₫250,000"}
 OCOP = {"vi": "OCOP 4 sao", "en": "OCOP 4 stars", "ko": "OCOP 4성"}
 REASON = {"vi": "Chè bạn sẽ hái", "en": "The tea you will pick", "ko": "직접 따게 될 차"}
 
@@ -78,7 +78,7 @@ def test_store_links_are_labelled_and_leave_the_site_safely(testapp, shop, local
     assert [a["href"] for a in links] == ["https://shopee.vn/thu-example", "https://che.example.vn/thu"]
     assert all("noopener" in a["rel"] for a in links)
     assert text(links[0]).startswith("Shopee")
-    own_site = {"vi": "Cửa hàng riêng của làng", "en": "The village's own shop", "ko": "마을 자체 상점"}[locale]
+    own_site = {"vi": "Cửa hàng riêng của làng", "en": "The village's own shop", "ko": "마을 자체 온라인 상점"}[locale]
     assert text(links[1]).startswith(own_site)
     note = {"vi": "trang web khác", "en": "another website", "ko": "다른 웹사이트"}[locale]
     assert all(note in text(a) for a in links)
@@ -100,7 +100,7 @@ def test_product_page_describes_a_product_and_its_offer_in_json_ld(testapp, shop
 
 def test_a_sold_out_product_says_so_on_the_page_and_in_its_offer(testapp, shop):
     page = soup(testapp.get("/products/thu-tra-het?lang=en"))
-    assert "Sold out" in text(page.find("main"))
+    assert "Out of stock" in text(page.find("main"))
     (product,) = [d for d in json_ld(page) if d.get("@type") == "Product"]
     assert product["offers"]["availability"] == "https://schema.org/OutOfStock"
     assert "award" not in product and not page.select(".ocop")
