@@ -9,7 +9,8 @@ pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-PAGES = ["/", "/villages/bat-trang", "/experiences/tan-cuong-tea-morning", "/experiences/bat-trang-ceramics-museum", "/no-such-page"]
+PAGES = ["/", "/villages/bat-trang", "/experiences/tan-cuong-tea-morning", "/experiences/bat-trang-ceramics-museum", "/no-such-page",
+         "/products/tra-moc-cau-tan-cuong", "/t/TCMC26A3", "/t/NO2SUCH"]
 
 
 def violations(page) -> list[str]:
