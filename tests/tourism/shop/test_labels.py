@@ -6,12 +6,10 @@ from datetime import date
 import pypdfium2
 import pytest
 import zxingcpp
-from pyramid.interfaces import IRoutesMapper
 from pypdf import PdfReader
 from webtest import TestApp
 
 from tests.factories import make_operator, make_staff, make_village, sign_in
-from tourism import configure
 from tourism.shop import labels
 from tourism.shop.models import Product, ProductBatch, ProductText, Unit
 from tourism.tickets.fonts import load_fonts
@@ -94,30 +92,9 @@ def test_product_names_vietnamese_then_english_once_each():
 
 # --- the console route ----------------------------------------------------------------------------
 
-def has_route(app, name: str) -> bool:
-    return app.registry.getUtility(IRoutesMapper).get_route(name) is not None
-
-
-@pytest.fixture(scope="module")
-def shop_app(app, app_settings):
-    """The application with the labels' route. While tourism.shop does not yet include
-    .labels (its public pages are built alongside), an app that adds it, with a stand-in
-    for the traceability page's route."""
-    if has_route(app, "shop.batch_labels"):
-        yield app
-        return
-    config = configure(app_settings)
-    config.include("tourism.shop.labels")
-    if not has_route(app, "shop.trace"):
-        config.add_route("shop.trace", "/t/{code}")
-    wsgi_app = config.make_wsgi_app()
-    yield wsgi_app
-    wsgi_app.registry["db.engine"].dispose()
-
-
 @pytest.fixture
-def client(shop_app, tm, dbsession):
-    return TestApp(shop_app, extra_environ={"HTTP_HOST": "example.com", "tm.active": True, "tm.manager": tm,
+def client(app, tm, dbsession):
+    return TestApp(app, extra_environ={"HTTP_HOST": "example.com", "tm.active": True, "tm.manager": tm,
                                             "app.dbsession": dbsession})
 
 
