@@ -1,5 +1,6 @@
 """Helpers for tests that race real transactions against a committed database."""
 import threading
+from contextlib import contextmanager
 
 import transaction
 
@@ -35,3 +36,14 @@ def all_at_once(count: int, attempt) -> list:
     for thread in threads:
         thread.join()
     return outcomes
+
+
+@contextmanager
+def guard_switched_off(guard, pause_seconds: float = 0.05):
+    """The negative control: `guard` (a tourism.concurrency.RaceGuard) off, with a pause that
+    widens the window between its check and its write; switched back on afterwards."""
+    guard.enabled, guard.pause_seconds = False, pause_seconds
+    try:
+        yield
+    finally:
+        guard.enabled, guard.pause_seconds = True, 0.0

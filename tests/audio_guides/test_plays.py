@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from audio_guides import plays
 from audio_guides.models import PlayCount, Stop, StopText, Tour, TourText
 from tests.audio_guides.factories import make_tour
-from tests.concurrency import all_at_once, committed
+from tests.concurrency import all_at_once, committed, guard_switched_off
 from tests.factories import make_village
 from tourism.catalog.models import PublicationStatus
 from tourism.db import get_engine, get_session_factory, get_tm_session
@@ -130,9 +130,8 @@ def total(factory, stop_id) -> int:
 
 @pytest.fixture
 def guard_off():
-    plays.PLAY_GUARD.enabled, plays.PLAY_GUARD.pause_seconds = False, 0.05
-    yield
-    plays.PLAY_GUARD.enabled, plays.PLAY_GUARD.pause_seconds = True, 0.0
+    with guard_switched_off(plays.PLAY_GUARD):
+        yield
 
 
 @pytest.mark.usefixtures("guard_off")

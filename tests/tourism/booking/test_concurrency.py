@@ -11,7 +11,7 @@ import pytest
 import transaction
 from sqlalchemy import delete, func, select
 
-from tests.concurrency import all_at_once, committed
+from tests.concurrency import all_at_once, committed, guard_switched_off
 from tests.factories import contact, make_experience, make_session, make_village
 from tourism.booking import services
 from tourism.booking.models import Booking
@@ -72,9 +72,8 @@ def seats_in_bookings(factory, session_id) -> int:
 
 @pytest.fixture
 def guard_off():
-    services.SEAT_GUARD.enabled, services.SEAT_GUARD.pause_seconds = False, 0.05
-    yield
-    services.SEAT_GUARD.enabled, services.SEAT_GUARD.pause_seconds = True, 0.0
+    with guard_switched_off(services.SEAT_GUARD):
+        yield
 
 
 @pytest.mark.usefixtures("guard_off")

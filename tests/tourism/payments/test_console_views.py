@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import delete, func, select
 from webtest import Upload
 
-from tests.concurrency import all_at_once, committed
+from tests.concurrency import all_at_once, committed, guard_switched_off
 from tests.factories import contact, make_experience, make_operator, make_session, make_staff, make_village, sign_in
 from tourism.booking import services as booking_services
 from tourism.booking.models import Booking, BookingLine, BookingStatus, BookingToken
@@ -360,9 +360,8 @@ def refunds_and_emails(factory, payment_id) -> tuple[int, int]:
 
 @pytest.fixture
 def lock_off():
-    RECEIPT_GUARD.enabled, RECEIPT_GUARD.pause_seconds = False, 0.1
-    yield
-    RECEIPT_GUARD.enabled, RECEIPT_GUARD.pause_seconds = True, 0.0
+    with guard_switched_off(RECEIPT_GUARD, pause_seconds=0.1):
+        yield
 
 
 @pytest.mark.usefixtures("lock_off")

@@ -10,7 +10,7 @@ import transaction
 from sqlalchemy import delete
 from sqlalchemy.exc import NoResultFound
 
-from tests.concurrency import all_at_once, committed
+from tests.concurrency import all_at_once, committed, guard_switched_off
 from tests.factories import make_village
 from tourism.catalog.models import Village
 from tourism.db import get_engine, get_session_factory, get_tm_session
@@ -119,9 +119,8 @@ def sold(outcomes) -> int:
 
 @pytest.fixture
 def guard_off():
-    stock.STOCK_GUARD.enabled, stock.STOCK_GUARD.pause_seconds = False, 0.05
-    yield
-    stock.STOCK_GUARD.enabled, stock.STOCK_GUARD.pause_seconds = True, 0.0
+    with guard_switched_off(stock.STOCK_GUARD):
+        yield
 
 
 @pytest.mark.usefixtures("guard_off")

@@ -8,7 +8,7 @@ import transaction
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, func, select
 
-from tests.concurrency import all_at_once, committed
+from tests.concurrency import all_at_once, committed, guard_switched_off
 from tests.factories import contact, make_experience, make_session, make_village
 from tourism.booking import services
 from tourism.booking.models import Booking, BookingLine, BookingStatus, BookingToken
@@ -318,9 +318,8 @@ def admitted_in_database(factory, booking_id) -> int:
 
 @pytest.fixture
 def guard_off():
-    checkin.ADMISSION_GUARD.enabled, checkin.ADMISSION_GUARD.pause_seconds = False, 0.05
-    yield
-    checkin.ADMISSION_GUARD.enabled, checkin.ADMISSION_GUARD.pause_seconds = True, 0.0
+    with guard_switched_off(checkin.ADMISSION_GUARD):
+        yield
 
 
 @pytest.mark.usefixtures("guard_off")
