@@ -16,13 +16,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tourism.booking.events import BookingCancelled, BookingConfirmed, BookingMoved
-from tourism.booking.models import Booking, BookingLine, BookingStatus, BookingToken
+from tourism.booking.models import Booking, BookingLine, BookingStatus, BookingToken, Fulfilment
 from tourism.catalog.models import ADULT_TIERS, Experience, PublicationStatus, Village
 from tourism.catalog.services import refund_percent
 from tourism.concurrency import RaceGuard
 from tourism.exceptions import DomainError
 from tourism.i18n import LOCALES, _
 from tourism.scheduling.models import ExperienceResource, ExperienceSession, ResourceSlot, SessionStatus
+from tourism.shop import checkout
 
 DEFAULT_HOLD_MINUTES = 15
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, no 1/I
@@ -163,13 +164,16 @@ def release_expired_holds(dbsession, *, now: datetime, session_id: int | None = 
         where.append(Booking.session_id == session_id)
     expired = dbsession.execute(
         update(Booking).where(*where).values(status=BookingStatus.EXPIRED)
-        .returning(Booking.session_id, Booking.seats)
+        .returning(Booking.id, Booking.session_id, Booking.seats)
         .execution_options(synchronize_session=False)
     ).all()
     freed = 0
-    for sid, seats in expired:
+    for _id, sid, seats in expired:
         _give_back(dbsession, sid, seats, held=True)
         freed += seats
+    if expired:
+        # The units held with them go back to the shelf too (none of them was handed over).
+        checkout.give_back_products(dbsession, [row[0] for row in expired])
     return freed
 
 
@@ -292,10 +296,15 @@ def find_by_form_key(dbsession, form_key: str | None) -> Booking | None:
 
 def create_hold(dbsession, *, session: ExperienceSession, party: dict[str, int], contact: Contact,
                 now: datetime, hold_minutes: int = DEFAULT_HOLD_MINUTES, form_key: str | None = None,
-                channel: str = "web") -> tuple[Booking, str]:
-    """Hold seats for a party while the guest pays; returns the booking and its private token.
+                channel: str = "web", basket: checkout.Basket = checkout.EMPTY_BASKET,
+                shipping_fee: int = checkout.DEFAULT_SHIPPING_FEE) -> tuple[Booking, str]:
+    """Hold seats for a party, and the stock of the village's products in `basket`, while
+    the guest pays; returns the booking and its private token.
 
-    Raises DomainError (NotEnoughSeats when the seats are gone) and then changes nothing.
+    The total is the party's price, plus the products, plus `shipping_fee` for a delivery.
+    Raises DomainError (NotEnoughSeats when the seats are gone, checkout.NotEnoughStock
+    naming a product sold out) and then changes nothing: seats and stock are taken in one
+    savepoint.
     """
     experience = session.experience
     reason = booking_closed_reason(session, experience, now)
@@ -303,6 +312,10 @@ def create_hold(dbsession, *, session: ExperienceSession, party: dict[str, int],
         raise DomainError(reason, field="session")
     check_party(party, experience)
     total, lines = party_total(party, experience)
+    delivery = basket.fulfilment == Fulfilment.DELIVERY and basket.address is not None
+    fee = shipping_fee if basket and delivery else 0
+    if basket and basket.fulfilment == Fulfilment.DELIVERY and basket.address is None:
+        raise DomainError(_("Enter the delivery address."), field="delivery_street")
     seats = sum(party.values())
     reference = new_reference(dbsession)
     token = secrets.token_urlsafe(32)
@@ -316,6 +329,16 @@ def create_hold(dbsession, *, session: ExperienceSession, party: dict[str, int],
                 hold_expires_at=now + timedelta(minutes=hold_minutes), form_key=form_key or None,
                 channel=channel, lines=lines, tokens=[BookingToken(token_hash=hash_token(token))],
             )
+            if basket:
+                booking.product_lines = checkout.take_products(dbsession, basket, contact.locale)
+                booking.fulfilment = basket.fulfilment
+                booking.shipping_fee = fee
+                booking.total_amount = total + booking.products_amount + fee
+                if delivery:
+                    address = basket.address
+                    booking.delivery_name, booking.delivery_phone = address.name, address.phone
+                    booking.delivery_street, booking.delivery_ward = address.street, address.ward
+                    booking.delivery_district, booking.delivery_province = address.district, address.province
             dbsession.add(booking)
             dbsession.flush()
             # The hot session row last: its lock is then held only until the commit.
@@ -359,6 +382,9 @@ def confirm_booking(dbsession, booking: Booking, *, now: datetime, registry=None
             if booking.status != BookingStatus.EXPIRED:
                 raise DomainError(_("This booking was cancelled and cannot be confirmed."))
             take_seats(dbsession, booking.session, booking.seats, now=now, held=False)
+            # Expiry put its products back on the shelf: they must still be there.
+            checkout.take_products(dbsession, checkout.Basket(tuple(
+                (line.product_id, line.quantity) for line in booking.product_lines)), booking.locale)
             booking.status = BookingStatus.CONFIRMED
             booking.confirmed_at = now
         dbsession.flush()
@@ -369,10 +395,19 @@ def confirm_booking(dbsession, booking: Booking, *, now: datetime, registry=None
 
 
 def refund_due(booking: Booking, paid: int, now: datetime) -> tuple[int, int]:
-    """(percent, amount) the policy gives back if the booking is cancelled at `now`."""
+    """(percent, amount) given back if the booking is cancelled at `now`.
+
+    The policy's percent applies to the experience; the village's products not yet handed
+    over (and the shipping fee, while nothing has been handed over) come back in full. What
+    was paid counts towards the products first, so a part payment is never over-refunded.
+    """
     hours = (booking.session.starts_at - now).total_seconds() / 3600
     percent = refund_percent(booking.experience.cancellation_rules, hours) if hours > 0 else 0
-    return percent, paid * percent // 100
+    goods = booking.products_amount + booking.shipping_fee
+    handed_over = [line for line in booking.product_lines if line.handed_over_at is not None]
+    goods_back = goods - sum(line.amount for line in handed_over) - (booking.shipping_fee if handed_over else 0)
+    for_goods = min(paid, goods)
+    return percent, (paid - for_goods) * percent // 100 + min(for_goods, goods_back)
 
 
 def cancel_booking(dbsession, booking: Booking, *, now: datetime, registry=None, refund=None) -> int:
@@ -395,6 +430,7 @@ def cancel_booking(dbsession, booking: Booking, *, now: datetime, registry=None,
             dbsession.refresh(booking)
             return 0
         _give_back(dbsession, booking.session_id, booking.seats, held=(was == BookingStatus.HELD))
+        checkout.give_back_products(dbsession, [booking.id])
         refunded = refund(booking) if refund is not None else 0
         dbsession.flush()
     dbsession.refresh(booking)
