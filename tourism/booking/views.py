@@ -23,6 +23,10 @@ from tourism.payments.services import amount_paid, providers, refunds_for
 from tourism.payments.vietqr_provider import NAME as VIETQR, awaited_transfer
 from tourism.scheduling.models import ExperienceSession
 from tourism.scheduling.services import local_day_bounds
+from tourism.shop import checkout
+from tourism.shop.services import product_text
+from tourism.shop.stock import MAX_QUANTITY
+from tourism.shop.views import price_per_unit
 
 MOVE_WINDOW = timedelta(days=90)
 DEFAULT_COUNTRY = {"vi": "VN", "ko": "KR", "zh": "CN", "ja": "JP", "fr": "FR", "en": ""}
@@ -35,6 +39,31 @@ def _hold_minutes(request) -> int:
 def _countries(request) -> list[tuple[str, str]]:
     names = Locale.parse(request.locale_name).territories
     return sorted(((code, names.get(code, code)) for code in services.COUNTRIES), key=lambda item: item[1])
+
+
+# The delivery address fields: (name, label, autocomplete token).
+ADDRESS_FIELDS = (
+    ("name", _("Recipient's name"), "shipping name"),
+    ("phone", _("Recipient's phone in Vietnam"), "shipping tel"),
+    ("street", _("House number and street"), "shipping address-line1"),
+    ("ward", _("Ward or commune"), "shipping address-level3"),
+    ("district", _("District or city"), "shipping address-level2"),
+    ("province", _("Province"), "shipping address-level1"),
+)
+
+
+def _shipping_fee(request) -> int:
+    return checkout.shipping_fee(request.registry.settings)
+
+
+def _products(request, experience) -> list[dict]:
+    """The products a guest may add on the booking form, with what the form shows of them."""
+    items = []
+    for product in checkout.orderable_products(request.dbsession, experience):
+        text = product_text(product, request.locale_name)
+        if text is not None and product.stock > 0:
+            items.append({"product": product, "text": text, "price": price_per_unit(request, product)})
+    return items
 
 
 def _session_or_404(request) -> ExperienceSession:
@@ -64,6 +93,12 @@ def _form_page(request, session, *, error=None, values=None):
         "default_country": DEFAULT_COUNTRY.get(request.locale_name, ""),
         "languages": LOCALES,
         "hold_minutes": _hold_minutes(request),
+        "products": _products(request, experience),
+        "max_quantity": MAX_QUANTITY,
+        "shipping_fee": _shipping_fee(request),
+        "address_fields": ADDRESS_FIELDS,
+        "address_lengths": checkout.MAX_ADDRESS_LENGTH,
+        "vietnam": Locale.parse(request.locale_name).territories.get("VN", "Việt Nam"),
     }
 
 
@@ -87,9 +122,11 @@ def start_submit(request):
     try:
         party = services.parse_party(request.POST, session.experience)
         contact = services.parse_contact(request.POST)
+        basket = checkout.parse_basket(request.dbsession, request.POST, session.experience, request.locale_name)
         _booking, token = services.create_hold(
             request.dbsession, session=session, party=party, contact=contact, now=request.now,
             hold_minutes=_hold_minutes(request), form_key=form_key or None,
+            basket=basket, shipping_fee=_shipping_fee(request),
         )
     except DomainError as error:
         return _form_page(request, session, error=error, values=request.POST)
@@ -124,6 +161,9 @@ def _manage_page(request, booking, error=None):
         "experience": experience,
         "text": experience_text(experience, request.locale_name),
         "tier_labels": PRICE_TIERS,
+        "product_names": {line.product_id: product_text(line.product, request.locale_name)
+                          for line in booking.product_lines},
+        "vietnam_name": Locale.parse(request.locale_name).territories.get("VN", "Việt Nam"),
         "hold_active": hold_active,
         "hold_seconds_left": int((booking.hold_expires_at - now).total_seconds()) if hold_active else 0,
         "providers": providers(request.registry).values(),
