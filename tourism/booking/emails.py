@@ -13,6 +13,7 @@ from pyramid.threadlocal import RequestContext
 from tourism.booking import services
 from tourism.booking.events import BookingCancelled, BookingConfirmed, BookingMoved
 from tourism.catalog.models import PRICE_TIERS
+from tourism.shop import checkout
 from tourism.catalog.services import experience_text, village_text
 from tourism.notify.ics import booking_event
 from tourism.notify.services import Attachment, enqueue_email
@@ -76,6 +77,7 @@ def booking_values(booking) -> dict:
         "starts_local": booking.session.starts_at.astimezone(ZoneInfo(experience.village.time_zone)),
         "time_zone": experience.village.time_zone,
         "tier_labels": PRICE_TIERS,
+        "products": checkout.product_lines_text(booking, booking.locale),
     }
 
 

@@ -184,6 +184,11 @@ def take_products(dbsession, basket: Basket, locale: str) -> list[BookingProduct
     return lines
 
 
+def product_lines_text(booking, locale: str) -> list[str]:
+    """The booking's products as printed on tickets, e-mails and manifests: "2 × Trà móc câu…"."""
+    return [f"{line.quantity} × {product_name(line.product, locale)}" for line in booking.product_lines]
+
+
 def give_back_products(dbsession, booking_ids) -> None:
     """Return to stock the units of these bookings' product lines not yet handed over."""
     rows = dbsession.execute(

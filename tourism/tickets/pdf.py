@@ -132,6 +132,7 @@ class ManifestGuest:
     due: bool  # set in bold, so the guide collects it
     language: str
     admitted: int = 0  # people already checked in: "2/3" replaces the box once any are in
+    products: str = ""  # the village's products bought with the booking, under the name
 
 
 @dataclass(frozen=True)
@@ -403,7 +404,9 @@ def manifest_pdf(manifest: ManifestData, *, fonts: FontSet | None = None) -> byt
         admitted += guest.admitted
         # Printed during the session: who is already in shows as "2/3" instead of a blank box.
         here = f"{guest.admitted}/{sum(guest.party)}" if guest.admitted else box
-        rows.append([here, s.para(guest.name, "cell"), guest.reference,
+        name = [s.para(guest.name, "cell"), s.para(guest.products, "small")] if guest.products else \
+            s.para(guest.name, "cell")
+        rows.append([here, name, guest.reference,
                      *[str(count) if count else "" for count in guest.party],
                      s.para(guest.payment, "cell", bold=guest.due), s.para(guest.language, "cell")])
     rows.append([f"{admitted}/{sum(totals)}" if admitted else "", s.para(labels.total, "cell", bold=True), "",

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import object_session, selectinload
 
 from tourism.booking.emails import request_for
-from tourism.booking.models import Booking, BookingStatus
+from tourism.booking.models import Booking, BookingProductLine, BookingStatus, Fulfilment
 from tourism.booking.services import format_reference
 from tourism.catalog.models import PRICE_TIERS
 from tourism.catalog.services import describe_cancellation_policy, experience_text, village_text
@@ -22,6 +22,8 @@ from tourism.payments.vietqr import strip_diacritics
 from tourism.payments.vietqr_provider import NAME as VIETQR
 from tourism.scheduling.models import ExperienceSession
 from tourism.settings import is_production
+from tourism.shop import checkout
+from tourism.shop.models import Product
 from tourism.tickets import codes, fonts, pdf
 from tourism.tickets.models import Admission
 
@@ -70,6 +72,9 @@ def ticket_pdf_for(registry, dbsession, booking: Booking) -> bytes:
             total=translate(_("Total")), products=translate(_("To pick up at the village")),
             policy=translate(_("Cancellation"))),
         policy_lines=[translate(line) for line in describe_cancellation_policy(experience.cancellation_rules)],
+        # The pickup list: what the village hands over with the ticket (deliveries travel apart).
+        products=(checkout.product_lines_text(booking, booking.locale)
+                  if booking.fulfilment == Fulfilment.PICKUP else []),
         document_title=f"{translate(_('Ticket'))} {format_reference(booking.reference)}",
         language=booking.locale,
     )
@@ -165,7 +170,9 @@ def manifest_for(registry, dbsession, session: ExperienceSession, locale: str, *
     tz = experience.village.time_zone
     bookings = list(dbsession.scalars(
         select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
-        .options(selectinload(Booking.lines))))
+        .options(selectinload(Booking.lines),
+                 selectinload(Booking.product_lines).selectinload(BookingProductLine.product)
+                 .selectinload(Product.texts))))
     ids = [booking.id for booking in bookings]
     admitted = dict(dbsession.execute(
         select(Admission.booking_id, func.sum(Admission.people)).where(Admission.booking_id.in_(ids))
@@ -188,7 +195,8 @@ def manifest_for(registry, dbsession, session: ExperienceSession, locale: str, *
         guests.append(pdf.ManifestGuest(
             name=booking.contact_name, reference=format_reference(booking.reference), party=tuple(party.values()),
             payment=payment, due=due, language=fmt.language(booking.locale),
-            admitted=min(admitted.get(booking.id, 0), booking.seats)))
+            admitted=min(admitted.get(booking.id, 0), booking.seats),
+            products=_manifest_products(booking, locale, translate)))
 
     summary = [translate(_("Bookings: ${count}", mapping={"count": len(guests)})),
                translate(_("Guests: ${count}", mapping={"count": sum(b.seats for b in bookings)}))]
@@ -211,6 +219,15 @@ def manifest_for(registry, dbsession, session: ExperienceSession, locale: str, *
         summary=" · ".join(summary),
         language=locale,
     )
+
+
+def _manifest_products(booking: Booking, locale: str, translate) -> str:
+    """"2 × Trà móc câu… — to hand over" for the staff; deliveries are listed as such."""
+    lines = checkout.product_lines_text(booking, locale)
+    if not lines:
+        return ""
+    how = _("to hand over") if booking.fulfilment == Fulfilment.PICKUP else _("delivery")
+    return f"{', '.join(lines)} — {translate(how)}"
 
 
 def _manifest_payment(booking: Booking, payments: list[Payment], fmt: Formatter, translate) -> tuple[str, bool]:
