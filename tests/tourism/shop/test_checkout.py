@@ -7,7 +7,7 @@ import transaction
 from sqlalchemy import delete, select
 from webob.multidict import MultiDict
 
-from tests.concurrency import all_at_once, committed
+from tests.concurrency import all_at_once, committed, guard_switched_off
 from tests.factories import contact, make_experience, make_session, make_village
 from tests.tourism.shop.factories import link, make_product
 from tourism.booking import services
@@ -310,9 +310,8 @@ def units_sold(factory, session_id) -> int:
 
 @pytest.fixture
 def guard_off():
-    stock.STOCK_GUARD.enabled, stock.STOCK_GUARD.pause_seconds = False, 0.05
-    yield
-    stock.STOCK_GUARD.enabled, stock.STOCK_GUARD.pause_seconds = True, 0.0
+    with guard_switched_off(stock.STOCK_GUARD):
+        yield
 
 
 @pytest.mark.usefixtures("guard_off")
