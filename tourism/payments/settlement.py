@@ -14,6 +14,7 @@ from tourism.payments import refunds
 from tourism.payments.emails import send_refund_notice
 from tourism.payments.models import Payment, PaymentStatus, RefundStatus
 from tourism.payments.services import advance_payment, amount_paid
+from tourism.shop.checkout import NotEnoughStock
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def settle_received_payment(dbsession, payment: Payment, *, received: int, curre
         return "processed: booking was confirmed already, now paid"
     try:
         confirm_booking(dbsession, booking, now=now, registry=registry)
-    except NotEnoughSeats:
+    except (NotEnoughSeats, NotEnoughStock):  # the hold expired and its seats or products went
         return give_back(dbsession, payment, "late_payment", providers=providers, now=now, registry=registry)
     except DomainError:  # cancelled meanwhile
         return give_back(dbsession, payment, "booking_cancelled", providers=providers, now=now, registry=registry)

@@ -13,6 +13,8 @@ from tests.tourism.shop.factories import link, make_product
 from tourism.booking import services
 from tourism.booking.models import Booking, BookingProductLine, BookingStatus, Fulfilment
 from tourism.db import get_engine, get_session_factory, get_tm_session
+from tourism.payments.models import Payment, PaymentStatus
+from tourism.payments.settlement import settle_received_payment
 from tourism.exceptions import DomainError
 from tourism.scheduling.models import ExperienceSession
 from tourism.shop import checkout, stock
@@ -198,6 +200,23 @@ def test_a_late_payment_retakes_the_stock_if_it_is_still_there(dbsession, experi
     services.confirm_booking(dbsession, booking, now=NOW + timedelta(hours=1))
     dbsession.refresh(tea)
     assert (booking.status, tea.stock) == (BookingStatus.CONFIRMED, 2)
+
+
+def test_a_late_payment_for_products_sold_meanwhile_is_refunded_as_late(app, dbsession, experience, tea, session):
+    booking, _token = hold(dbsession, session, checkout.Basket(((tea.id, 2),), Fulfilment.PICKUP))
+    payment = Payment(booking=booking, provider="vietqr", amount=booking.total_amount, currency="VND",
+                      status=PaymentStatus.PENDING)
+    dbsession.add(payment)
+    later = NOW + timedelta(hours=1)
+    services.release_expired_holds(dbsession, now=later)
+    tea.stock = 1  # sold to someone else while the transfer was on its way
+    dbsession.flush()
+    outcome = settle_received_payment(dbsession, payment, received=payment.amount, currency="VND",
+                                      providers={}, now=later, registry=app.registry)
+    assert outcome.endswith(": late_payment")
+    assert [(r.reason, r.amount) for r in payment.refunds] == [("late_payment", booking.total_amount)]
+    dbsession.refresh(booking)
+    assert booking.status == BookingStatus.EXPIRED
 
 
 def test_cancelling_refunds_the_products_in_full_and_puts_them_back(dbsession, experience, tea, session):
