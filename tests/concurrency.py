@@ -4,7 +4,16 @@ from contextlib import contextmanager
 
 import transaction
 
-from tourism.db import get_tm_session
+from tourism.db import get_engine, get_tm_session
+
+
+def race_engine(db_url: str, racers: int):
+    """An engine of the race's own (the test's rolled-back session cannot race), with a
+    connection for every racer on PostgreSQL (SQLite lets one writer in at a time anyway)."""
+    settings = {"sqlalchemy.url": db_url}
+    if not db_url.startswith("sqlite"):
+        settings.update({"sqlalchemy.pool_size": str(racers), "sqlalchemy.max_overflow": "0"})
+    return get_engine(settings)
 
 
 def committed(factory, work):

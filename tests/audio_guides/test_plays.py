@@ -9,10 +9,10 @@ from sqlalchemy import delete, func, select
 from audio_guides import plays
 from audio_guides.models import PlayCount, Stop, StopText, Tour, TourText
 from tests.audio_guides.factories import make_tour
-from tests.concurrency import all_at_once, committed, guard_switched_off
+from tests.concurrency import all_at_once, committed, guard_switched_off, race_engine
 from tests.factories import make_village
 from tourism.catalog.models import PublicationStatus
-from tourism.db import get_engine, get_session_factory, get_tm_session
+from tourism.db import get_session_factory, get_tm_session
 
 NOW = datetime(2026, 12, 1, 17, 30, tzinfo=timezone.utc)  # already 2 December in Vietnam (UTC+7)
 VIETNAM_DAY = date(2026, 12, 2)
@@ -90,10 +90,7 @@ PHONES = 20
 @pytest.fixture
 def race_stop(db_url):
     """A committed published stop on its own engine (the rolled-back test session cannot race)."""
-    settings = {"sqlalchemy.url": db_url}
-    if not db_url.startswith("sqlite"):
-        settings.update({"sqlalchemy.pool_size": str(PHONES), "sqlalchemy.max_overflow": "0"})
-    engine = get_engine(settings)
+    engine = race_engine(db_url, PHONES)
     factory = get_session_factory(engine)
     manager = transaction.TransactionManager(explicit=True)
     with manager:

@@ -11,11 +11,11 @@ import pytest
 import transaction
 from sqlalchemy import delete, func, select
 
-from tests.concurrency import all_at_once, committed, guard_switched_off
+from tests.concurrency import all_at_once, committed, guard_switched_off, race_engine
 from tests.factories import contact, make_experience, make_session, make_village
 from tourism.booking import services
 from tourism.booking.models import Booking
-from tourism.db import get_engine, get_session_factory, get_tm_session
+from tourism.db import get_session_factory, get_tm_session
 from tourism.scheduling.models import ExperienceSession
 
 CAPACITY = 20
@@ -27,9 +27,7 @@ REFUSALS = ("Sorry, this session has just sold out.", "Only ")
 @pytest.fixture
 def race_session(db_url):
     """A committed session of 20 seats on its own engine (the rolled-back test session cannot race)."""
-    engine = get_engine({"sqlalchemy.url": db_url, "sqlalchemy.pool_size": str(GUESTS),
-                         "sqlalchemy.max_overflow": "0"} if not db_url.startswith("sqlite") else
-                        {"sqlalchemy.url": db_url})
+    engine = race_engine(db_url, GUESTS)
     factory = get_session_factory(engine)
     manager = transaction.TransactionManager(explicit=True)
     with manager:

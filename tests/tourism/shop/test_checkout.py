@@ -7,12 +7,12 @@ import transaction
 from sqlalchemy import delete, select
 from webob.multidict import MultiDict
 
-from tests.concurrency import all_at_once, committed, guard_switched_off
+from tests.concurrency import all_at_once, committed, guard_switched_off, race_engine
 from tests.factories import contact, make_experience, make_session, make_village
 from tests.tourism.shop.factories import link, make_product
 from tourism.booking import services
 from tourism.booking.models import Booking, BookingProductLine, BookingStatus, Fulfilment
-from tourism.db import get_engine, get_session_factory, get_tm_session
+from tourism.db import get_session_factory, get_tm_session
 from tourism.payments.models import Payment, PaymentStatus
 from tourism.payments.settlement import settle_received_payment
 from tourism.exceptions import DomainError
@@ -280,9 +280,7 @@ GUESTS = 20
 @pytest.fixture
 def race_tea(db_url):
     """A committed session with plenty of seats and a product with UNITS units, on their own engine."""
-    engine = get_engine({"sqlalchemy.url": db_url, "sqlalchemy.pool_size": str(GUESTS),
-                         "sqlalchemy.max_overflow": "0"} if not db_url.startswith("sqlite") else
-                        {"sqlalchemy.url": db_url})
+    engine = race_engine(db_url, GUESTS)
     factory = get_session_factory(engine)
     manager = transaction.TransactionManager(explicit=True)
     with manager:

@@ -10,10 +10,10 @@ import transaction
 from sqlalchemy import delete
 from sqlalchemy.exc import NoResultFound
 
-from tests.concurrency import all_at_once, committed, guard_switched_off
+from tests.concurrency import all_at_once, committed, guard_switched_off, race_engine
 from tests.factories import make_village
 from tourism.catalog.models import Village
-from tourism.db import get_engine, get_session_factory, get_tm_session
+from tourism.db import get_session_factory, get_tm_session
 from tourism.shop import stock
 from tourism.shop.models import Product, Unit
 
@@ -82,9 +82,7 @@ def test_the_largest_quantity_is_allowed(dbsession, product):
 @pytest.fixture
 def race_product(db_url):
     """A committed product with STOCK units on its own engine (the rolled-back test session cannot race)."""
-    engine = get_engine({"sqlalchemy.url": db_url, "sqlalchemy.pool_size": str(BUYERS),
-                         "sqlalchemy.max_overflow": "0"} if not db_url.startswith("sqlite") else
-                        {"sqlalchemy.url": db_url})
+    engine = race_engine(db_url, BUYERS)
     factory = get_session_factory(engine)
     manager = transaction.TransactionManager(explicit=True)
     with manager:
