@@ -61,7 +61,7 @@ def _products(request, experience) -> list[dict]:
     items = []
     for product in checkout.orderable_products(request.dbsession, experience):
         text = product_text(product, request.locale_name)
-        if text is not None and product.stock > 0:
+        if text is not None:  # sold out ones too: the guest sees it exists and is gone for now
             items.append({"product": product, "text": text, "price": price_per_unit(request, product)})
     return items
 

@@ -119,3 +119,14 @@ def test_a_product_of_another_village_is_refused(app_at, dbsession, tea_morning)
     fields["fulfilment"] = "pickup"
     response = app_at.post(f"/book/{session.id}", fields, status=400)
     assert "is not sold with this experience" in page(response).select_one('[role="alert"]').get_text()
+
+
+@pytest.mark.parametrize("locale, words", [("en", "Out of stock"), ("vi", "Hết hàng")])
+def test_a_sold_out_product_is_shown_as_such_and_cannot_be_chosen(app_at, dbsession, tea_morning, locale, words):
+    session, tea = tea_morning
+    tea.stock = 0
+    dbsession.flush()
+    products = page(app_at.get(f"/book/{session.id}", {"lang": locale})).select_one("fieldset.booking-products")
+    field = products.select_one(f"#product_{tea.id}")
+    assert "disabled" in field.attrs  # a disabled field is not sent: nothing to refuse later
+    assert words in products.select_one(f"label[for=product_{tea.id}]").get_text()
