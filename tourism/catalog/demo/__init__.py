@@ -62,7 +62,7 @@ class LoadReport:
                 f"({self.created} rows created, {self.updated} updated, {self.deleted} deleted).")
 
 
-def _check_keys(data: dict, allowed: set, where: str, required: set | None = None):
+def check_keys(data: dict, allowed: set, where: str, required: set | None = None):
     unknown = set(data) - allowed
     if unknown:
         raise DemoDataError(f"{where}: unknown keys {sorted(unknown)}")
@@ -71,19 +71,19 @@ def _check_keys(data: dict, allowed: set, where: str, required: set | None = Non
         raise DemoDataError(f"{where}: missing keys {sorted(missing)}")
 
 
-def _check_codes(values, allowed, where: str):
+def check_codes(values, allowed, where: str):
     bad = set(values) - set(allowed)
     if bad:
         raise DemoDataError(f"{where}: unknown codes {sorted(bad)}")
 
 
-def _assign(row, values: dict):
+def assign(row, values: dict):
     for name, value in values.items():
         if getattr(row, name) != value:
             setattr(row, name, value)
 
 
-def _sync(collection: list, wanted: dict, key, make):
+def sync(collection: list, wanted: dict, key, make):
     """Make `collection` hold exactly the rows in `wanted` (key → field values), in place."""
     existing = {key(row): row for row in collection}
     for k, values in wanted.items():
@@ -91,24 +91,24 @@ def _sync(collection: list, wanted: dict, key, make):
         if row is None:
             row = make()
             collection.append(row)
-        _assign(row, values)
+        assign(row, values)
     for row in existing.values():
         collection.remove(row)
 
 
-def _texts(data: dict, keys: set, optional: set, where: str) -> dict:
-    _check_codes(data, LOCALES, f"{where}.texts")
+def texts(data: dict, keys: set, optional: set, where: str) -> dict:
+    check_codes(data, LOCALES, f"{where}.texts")
     if "vi" not in data or "en" not in data:
         raise DemoDataError(f"{where}.texts: Vietnamese and English are both required")
     for locale, fields in data.items():
-        _check_keys(fields, keys, f"{where}.texts.{locale}", keys - optional)
+        check_keys(fields, keys, f"{where}.texts.{locale}", keys - optional)
     return {locale: {"locale": locale, **{k: fields.get(k, "") for k in keys}} for locale, fields in data.items()}
 
 
-def _images(data: list, where: str) -> dict:
+def images(data: list, where: str) -> dict:
     wanted = {}
     for position, image in enumerate(data):
-        _check_keys(image, IMAGE_KEYS, f"{where}.images[{position}]")
+        check_keys(image, IMAGE_KEYS, f"{where}.images[{position}]")
         path = Path(__file__).parents[2] / "static" / image["path"]
         if not path.is_file():
             raise DemoDataError(f"{where}.images[{position}]: no file tourism/static/{image['path']}")
@@ -129,12 +129,12 @@ def _opening_hours(data: list, where: str) -> dict:
 
 def _load_experience(dbsession, village: Village, data: dict) -> Experience:
     where = f"experience {data.get('slug')!r}"
-    _check_keys(data, EXPERIENCE_KEYS, where, EXPERIENCE_KEYS - {
+    check_keys(data, EXPERIENCE_KEYS, where, EXPERIENCE_KEYS - {
         "season_start_month", "season_end_month", "meeting_latitude", "meeting_longitude", "opening_hours"})
     kind = ExperienceKind(data["kind"])
-    _check_codes([data["craft"]], CRAFTS, where)
-    _check_codes(data["guide_languages"], LOCALES, where)
-    _check_codes([t["code"] for t in data["price_tiers"]], PRICE_TIERS, where)
+    check_codes([data["craft"]], CRAFTS, where)
+    check_codes(data["guide_languages"], LOCALES, where)
+    check_codes([t["code"] for t in data["price_tiers"]], PRICE_TIERS, where)
     if (kind == ExperienceKind.ADMISSION) != bool(data.get("opening_hours")):
         raise DemoDataError(f"{where}: opening hours are for admission tickets, and they need them")
 
@@ -142,7 +142,7 @@ def _load_experience(dbsession, village: Village, data: dict) -> Experience:
     if experience is None:
         experience = Experience(slug=data["slug"])
         dbsession.add(experience)
-    _assign(experience, {
+    assign(experience, {
         "village": village,
         "kind": kind,
         "craft": data["craft"],
@@ -156,52 +156,52 @@ def _load_experience(dbsession, village: Village, data: dict) -> Experience:
         "meeting_latitude": data.get("meeting_latitude"),
         "meeting_longitude": data.get("meeting_longitude"),
     })
-    _sync(experience.texts, _texts(data["texts"], EXPERIENCE_TEXT_KEYS, {"meeting_point"}, where),
+    sync(experience.texts, texts(data["texts"], EXPERIENCE_TEXT_KEYS, {"meeting_point"}, where),
           lambda r: r.locale, ExperienceText)
-    _sync(experience.guide_languages,
+    sync(experience.guide_languages,
           {code: {"language": code, "position": i} for i, code in enumerate(data["guide_languages"])},
           lambda r: r.language, ExperienceLanguage)
-    _sync(experience.price_tiers,
+    sync(experience.price_tiers,
           {t["code"]: {"code": t["code"], "price": t["price"], "position": i,
                        "min_age": t.get("min_age"), "max_age": t.get("max_age")}
            for i, t in enumerate(data["price_tiers"])},
           lambda r: r.code, PriceTier)
-    _sync(experience.cancellation_rules,
+    sync(experience.cancellation_rules,
           {r["hours_before"]: {"hours_before": r["hours_before"], "refund_percent": r["refund_percent"]}
            for r in data["cancellation"]},
           lambda r: r.hours_before, CancellationRule)
-    _sync(experience.opening_hours, _opening_hours(data.get("opening_hours", []), where),
+    sync(experience.opening_hours, _opening_hours(data.get("opening_hours", []), where),
           lambda r: (r.weekday, r.opens), OpeningHours)
-    _sync(experience.images, _images(data["images"], where), lambda r: r.position, ExperienceImage)
+    sync(experience.images, images(data["images"], where), lambda r: r.position, ExperienceImage)
     return experience
 
 
 def _load_operators(dbsession, rows: list) -> dict[str, Operator]:
     operators = {}
     for data in rows:
-        _check_keys(data, {"slug", "name"}, f"operator {data.get('slug')!r}", required={"slug", "name"})
+        check_keys(data, {"slug", "name"}, f"operator {data.get('slug')!r}", required={"slug", "name"})
         operator = find_operator(dbsession, data["slug"])
         if operator is None:
             operator = Operator(slug=data["slug"])
             dbsession.add(operator)
-        _assign(operator, {"name": data["name"]})
+        assign(operator, {"name": data["name"]})
         operators[data["slug"]] = operator
     return operators
 
 
 def _load_village(dbsession, data: dict, operators: dict[str, Operator]) -> tuple[Village, list[Experience]]:
     where = f"village {data.get('slug')!r}"
-    _check_keys(data, VILLAGE_KEYS, where)
-    _check_codes(data["crafts"], CRAFTS, where)
+    check_keys(data, VILLAGE_KEYS, where)
+    check_codes(data["crafts"], CRAFTS, where)
     village = dbsession.scalar(select(Village).where(Village.slug == data["slug"]))
     if village is None:
         village = Village(slug=data["slug"])
         dbsession.add(village)
-    _assign(village, {k: data[k] for k in ("province", "time_zone", "latitude", "longitude")})
+    assign(village, {k: data[k] for k in ("province", "time_zone", "latitude", "longitude")})
     village.operator = operators[data["operator"]]
-    _sync(village.texts, _texts(data["texts"], VILLAGE_TEXT_KEYS, set(), where), lambda r: r.locale, VillageText)
-    _sync(village.crafts, {c: {"craft": c} for c in data["crafts"]}, lambda r: r.craft, VillageCraft)
-    _sync(village.images, _images(data["images"], where), lambda r: r.position, VillageImage)
+    sync(village.texts, texts(data["texts"], VILLAGE_TEXT_KEYS, set(), where), lambda r: r.locale, VillageText)
+    sync(village.crafts, {c: {"craft": c} for c in data["crafts"]}, lambda r: r.craft, VillageCraft)
+    sync(village.images, images(data["images"], where), lambda r: r.position, VillageImage)
     experiences = [_load_experience(dbsession, village, e) for e in data["experiences"]]
     return village, experiences
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tourism.catalog.demo import DemoDataError, _assign, _check_codes, _check_keys, _images, _sync, _texts
+from tourism.catalog.demo import DemoDataError, assign, check_codes, check_keys, images, sync, texts
 from tourism.catalog.models import Experience, PublicationStatus, Village
 from tourism.i18n import LOCALES
 from tourism.shop.models import (
@@ -53,14 +53,14 @@ class LoadReport:
 
 
 def _sync_counting(collection: list, wanted: dict, key, make) -> int:
-    """The catalog's `_sync`, returning how many rows it removed (deleted as orphans at flush)."""
+    """The catalog's `sync`, returning how many rows it removed (deleted as orphans at flush)."""
     removed = sum(1 for row in collection if key(row) not in wanted)
-    _sync(collection, wanted, key, make)
+    sync(collection, wanted, key, make)
     return removed
 
 
 def _per_locale(data: dict, where: str) -> dict[str, str]:
-    _check_codes(data, LOCALES, where)
+    check_codes(data, LOCALES, where)
     if "vi" not in data or "en" not in data:
         raise DemoDataError(f"{where}: Vietnamese and English are both required")
     return dict(data)
@@ -69,7 +69,7 @@ def _per_locale(data: dict, where: str) -> dict[str, str]:
 def _store_links(data: list, where: str) -> dict:
     wanted = {}
     for position, link in enumerate(data):
-        _check_keys(link, {"marketplace", "url"}, f"{where}.store_links[{position}]")
+        check_keys(link, {"marketplace", "url"}, f"{where}.store_links[{position}]")
         if not link["url"].startswith("https://"):
             raise DemoDataError(f"{where}.store_links[{position}]: not an https URL")
         marketplace = Marketplace(link["marketplace"])
@@ -80,7 +80,7 @@ def _store_links(data: list, where: str) -> dict:
 def _batches(data: list, where: str) -> dict:
     wanted = {}
     for batch in data:
-        _check_keys(batch, {"code", "made_on", "notes"}, f"{where}.batches")
+        check_keys(batch, {"code", "made_on", "notes"}, f"{where}.batches")
         code = batch["code"]
         if len(code) > BATCH_CODE_MAX_LENGTH or set(code) - set(BATCH_CODE_ALPHABET):
             raise DemoDataError(f"{where}.batches: {code!r} is not a batch code (alphabet {BATCH_CODE_ALPHABET})")
@@ -97,7 +97,7 @@ def _sync_experience_links(dbsession, product: Product, data: list, where: str) 
         link.experience.slug: link for link in dbsession.scalars(
             select(ExperienceProduct).where(ExperienceProduct.product_id == product.id))}
     for position, item in enumerate(data):
-        _check_keys(item, {"slug", "reason"}, f"{where}.experiences[{position}]")
+        check_keys(item, {"slug", "reason"}, f"{where}.experiences[{position}]")
         link = existing.pop(item["slug"], None)
         if link is None:
             experience = dbsession.scalar(select(Experience).where(Experience.slug == item["slug"]))
@@ -105,7 +105,7 @@ def _sync_experience_links(dbsession, product: Product, data: list, where: str) 
                 raise DemoDataError(f"{where}.experiences[{position}]: no experience {item['slug']!r}")
             link = ExperienceProduct(experience=experience, product=product)
             dbsession.add(link)
-        _assign(link, {"position": position, "reason": _per_locale(item["reason"], f"{where}.experiences")})
+        assign(link, {"position": position, "reason": _per_locale(item["reason"], f"{where}.experiences")})
     for link in existing.values():
         dbsession.delete(link)
     return len(existing)
@@ -114,7 +114,7 @@ def _sync_experience_links(dbsession, product: Product, data: list, where: str) 
 def _load_product(dbsession, data: dict) -> tuple[Product, int]:
     """The product as the file says, and how many of its rows (texts, links…) were removed."""
     where = f"product {data.get('slug')!r}"
-    _check_keys(data, PRODUCT_KEYS, where, PRODUCT_KEYS - {"ocop_stars"})
+    check_keys(data, PRODUCT_KEYS, where, PRODUCT_KEYS - {"ocop_stars"})
     village = dbsession.scalar(select(Village).where(Village.slug == data["village"]))
     if village is None:
         raise DemoDataError(f"{where}: no village {data['village']!r}")
@@ -122,7 +122,7 @@ def _load_product(dbsession, data: dict) -> tuple[Product, int]:
     if product is None:
         product = Product(slug=data["slug"], stock=data["stock"])
         dbsession.add(product)
-    _assign(product, {
+    assign(product, {
         "village": village,
         "status": PublicationStatus(data["status"]),
         "position": data["position"],
@@ -135,9 +135,9 @@ def _load_product(dbsession, data: dict) -> tuple[Product, int]:
         "certifications": list(data["certifications"]),
     })
     deleted = sum((
-        _sync_counting(product.texts, _texts(data["texts"], PRODUCT_TEXT_KEYS, set(), where),
+        _sync_counting(product.texts, texts(data["texts"], PRODUCT_TEXT_KEYS, set(), where),
                        lambda r: r.locale, ProductText),
-        _sync_counting(product.images, _images(data["images"], where), lambda r: r.position, ProductImage),
+        _sync_counting(product.images, images(data["images"], where), lambda r: r.position, ProductImage),
         _sync_counting(product.store_links, _store_links(data["store_links"], where),
                        lambda r: r.marketplace, StoreLink),
         _sync_counting(product.batches, _batches(data["batches"], where), lambda r: r.code, ProductBatch),
