@@ -13,8 +13,6 @@ village (OperatorResource), so another operator's staff get 403 whatever id they
 list narrows itself with visible_operator_id. Views only read the request and show the
 result: the rules are in heritage3d.editing, which changes all or nothing.
 """
-from dataclasses import dataclass, field
-
 from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import exception_view_config, view_config
@@ -28,7 +26,7 @@ from tourism.accounts.permissions import CONSOLE, OperatorResource, row_from_url
 from tourism.accounts.views import no_store
 from tourism.catalog.models import PublicationStatus, Village
 from tourism.catalog.services import experience_text, village_text
-from tourism.i18n import LOCALES
+from tourism.forms import Form, languages, texts_values, typed
 from tourism.media import media_store
 from tourism.uploads import BodyTooLarge
 
@@ -64,40 +62,13 @@ def view_resource(request) -> OperatorResource:
 
 # --- what templates get ---------------------------------------------------------------------
 
-@dataclass
-class Form:
-    """A form's state for the templates: typed or saved values, and one message per wrong field.
-    `prefix` keeps field ids unique when a page has several forms."""
-
-    prefix: str
-    values: dict = field(default_factory=dict)
-    errors: dict = field(default_factory=dict)
-
-    def value(self, name: str) -> str:
-        value = self.values.get(name, "")
-        return value if isinstance(value, str) else ""
-
-
-def _typed(request) -> dict:
-    """The form as sent, text fields only (files are never shown back)."""
-    return {name: value for name, value in request.POST.items() if isinstance(value, str) and name != "csrf_token"}
-
-
 def _asset_title(asset: HeritageAsset, locale: str) -> str:
     text = services.asset_text(asset, locale)
     return text.value.title if text else asset.slug
 
 
-def _texts_values(rows, fields) -> dict:
-    return {f"{name}-{row.locale}": getattr(row, name) for row in rows for name in fields}
-
-
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
-
-
-def _languages(request) -> list[dict]:
-    return [{"code": locale, "name": request.fmt.language(locale)} for locale in LOCALES]
 
 
 def _flash(request, message) -> None:
@@ -105,7 +76,7 @@ def _flash(request, message) -> None:
 
 
 def _common(request) -> dict:
-    return {"languages": _languages(request), "messages": request.session.pop_flash()}
+    return {"languages": languages(request), "messages": request.session.pop_flash()}
 
 
 def _file(request, name: str) -> bytes | None:
@@ -186,7 +157,7 @@ def new_post(request):
             model=_file(request, "model"), poster=_file(request, "poster"),
             limits=services.budget(request.registry.settings))
     except editing.InvalidInput as error:
-        return _new_page(request, Form("new", _typed(request), error.errors), status=400)
+        return _new_page(request, Form("new", typed(request), error.errors), status=400)
     _flash(request, _("The model “${title}” was saved as a draft. Check its texts, then add hotspots.",
                       mapping={"title": _asset_title(asset, request.locale_name)}))
     return HTTPSeeOther(request.route_path("heritage3d.console.asset", asset_id=asset.id))
@@ -195,7 +166,7 @@ def new_post(request):
 # --- one asset -------------------------------------------------------------------------------
 
 def _asset_values(asset: HeritageAsset) -> dict:
-    values = _texts_values(asset.texts, ("title", "description", "alt"))
+    values = texts_values(asset.texts, ("title", "description", "alt"))
     values.update(licence=asset.licence.value, creator=asset.creator, attribution=asset.attribution,
                   provenance=asset.provenance, status=asset.status.value,
                   width_m=_number(asset.width_m), height_m=_number(asset.height_m), depth_m=_number(asset.depth_m),
@@ -238,7 +209,7 @@ def asset_post(request):
     try:
         editing.save_asset(request.dbsession, asset, request.POST, chosen)
     except editing.InvalidInput as error:
-        return _asset_page(request, asset, form=Form("asset", _typed(request), error.errors),
+        return _asset_page(request, asset, form=Form("asset", typed(request), error.errors),
                            chosen=[c for c in chosen if isinstance(c, str)], status=400)
     _flash(request, _("Saved."))
     return HTTPSeeOther(request.route_path("heritage3d.console.asset", asset_id=asset.id))
@@ -303,7 +274,7 @@ def hotspot_add(request):
     try:
         hotspot = editing.add_hotspot(request.dbsession, asset, request.POST)
     except editing.InvalidInput as error:
-        return _hotspots_page(request, asset, hotspot_form=Form("hotspot", _typed(request), error.errors),
+        return _hotspots_page(request, asset, hotspot_form=Form("hotspot", typed(request), error.errors),
                               status=400)
     _flash(request, _("Hotspot ${number} was added.", mapping={"number": asset.hotspots.index(hotspot) + 1}))
     return HTTPSeeOther(request.route_path("heritage3d.console.hotspots", asset_id=asset.id, _anchor="hotspots"))
@@ -316,7 +287,7 @@ def view_add(request):
     try:
         view = editing.add_view(request.dbsession, asset, request.POST)
     except editing.InvalidInput as error:
-        return _hotspots_page(request, asset, view_form=Form("view", _typed(request), error.errors), status=400)
+        return _hotspots_page(request, asset, view_form=Form("view", typed(request), error.errors), status=400)
     _flash(request, _("Guided view ${number} was added.", mapping={"number": asset.views.index(view) + 1}))
     return HTTPSeeOther(request.route_path("heritage3d.console.hotspots", asset_id=asset.id, _anchor="views"))
 
@@ -337,13 +308,13 @@ def _item_values(request, item) -> dict:
 
 
 def _hotspot_values(hotspot: Hotspot) -> dict:
-    values = _texts_values(hotspot.texts, ("label", "text"))
+    values = texts_values(hotspot.texts, ("label", "text"))
     values.update({name: f"{getattr(hotspot, name):g}" for name in editing.POSITION_FIELDS + editing.NORMAL_FIELDS})
     return values
 
 
 def _view_values(view: GuidedView) -> dict:
-    return dict(_texts_values(view.texts, ("caption",)), orbit=view.orbit, target=view.target)
+    return dict(texts_values(view.texts, ("caption",)), orbit=view.orbit, target=view.target)
 
 
 def _item_page(request, item, form: Form | None = None, status: int = 200) -> dict:
@@ -374,7 +345,7 @@ def item_post(request):
     try:
         (editing.update_hotspot if is_hotspot else editing.update_view)(request.dbsession, item, request.POST)
     except editing.InvalidInput as error:
-        return _item_page(request, item, Form("hotspot" if is_hotspot else "view", _typed(request), error.errors),
+        return _item_page(request, item, Form("hotspot" if is_hotspot else "view", typed(request), error.errors),
                           status=400)
     number = _item_values(request, item)["number"]
     if is_hotspot:

@@ -35,10 +35,10 @@ from heritage3d.models import (
     Licence,
 )
 from heritage3d.services import Budget, UploadError, check_model, check_poster
+from tourism import forms
 from tourism.catalog.models import Experience, PublicationStatus, Village
-from tourism.i18n import DEFAULT_LOCALE, LOCALES
+from tourism.forms import InvalidInput, Problems, TextField
 
-SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 # audio_guides' public stop codes: its alphabet leaves out I, O, 0 and 1 (read aloud, they are
 # confused). Only the shape is checked: this add-on does not know the audio guides' stops.
 STOP_CODE_PATTERN = re.compile(rf"[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{{1,{STOP_CODE_MAX_LENGTH}}}\Z")
@@ -62,137 +62,26 @@ TARGET_PATTERN = re.compile(rf"{_LENGTH} {_LENGTH} {_LENGTH}\Z")
 TITLE_MAX, ALT_MAX, DESCRIPTION_MAX = 200, 300, 5000
 CREATOR_MAX, ATTRIBUTION_MAX, PROVENANCE_MAX = 200, 400, 5000
 LABEL_MAX, NOTE_MAX, CAPTION_MAX = 120, 2000, 300
-# Control characters other than newline and tab: PostgreSQL refuses NUL in text, and none of
-# them belongs in a title or a note.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
 SLUG_TAKEN = _("Another model already has this web address name: choose another.")
-
-
-class InvalidInput(Exception):
-    """Input refused. `errors` maps a form field's name to a translation string; nothing was changed."""
-
-    def __init__(self, errors: Mapping[str, object]):
-        super().__init__(dict(errors))
-        self.errors = dict(errors)
-
-
-class _Problems:
-    """Collects one message per field while a whole form is read, then raises them together."""
-
-    def __init__(self):
-        self.errors: dict[str, object] = {}
-
-    def add(self, field: str, message) -> None:
-        self.errors.setdefault(field, message)
-
-    def raise_any(self) -> None:
-        if self.errors:
-            raise InvalidInput(self.errors)
-
-
-# --- reading fields --------------------------------------------------------------------------
-
-def _raw(form: Mapping, name: str) -> str:
-    value = form.get(name)
-    # A field sent as a file (or not sent at all) is no text.
-    return value if isinstance(value, str) else ""
-
-
-def _line(form: Mapping, name: str) -> str:
-    """A one-line text: surrounding and repeated spaces and any line break folded into one space."""
-    return " ".join(_CONTROL.sub(" ", _raw(form, name)).split())
-
-
-def _paragraphs(form: Mapping, name: str) -> str:
-    """A multi-line text: line endings made \\n, control characters dropped, outer space trimmed."""
-    text = _raw(form, name).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text).strip()
-
-
-def _too_long(problems: _Problems, field: str, value: str, limit: int) -> bool:
-    if len(value) > limit:
-        problems.add(field, _("At most ${limit} characters, please (this has ${length}).",
-                              mapping={"limit": limit, "length": len(value)}))
-        return True
-    return False
-
-
-def _number(raw: str) -> float | None:
-    """A decimal number as people type it ("0.25", "0,25", " -3 "); None when it is not one."""
-    text = raw.strip().replace(",", ".") if raw.count(",") == 1 and "." not in raw else raw.strip()
-    if not re.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", text):
-        return None
-    value = float(text)
-    return value if math.isfinite(value) else None
 
 
 # --- per-locale texts ------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class TextField:
-    name: str
-    limit: int
-    multiline: bool = False
-
-
-ASSET_TEXT_FIELDS = (TextField("title", TITLE_MAX), TextField("description", DESCRIPTION_MAX, True),
-                     TextField("alt", ALT_MAX))
-HOTSPOT_TEXT_FIELDS = (TextField("label", LABEL_MAX), TextField("text", NOTE_MAX, True))
-VIEW_TEXT_FIELDS = (TextField("caption", CAPTION_MAX),)
-
-
-def read_texts(form: Mapping, fields: Sequence[TextField], problems: _Problems) -> dict[str, dict[str, str]]:
-    """{locale: {field: text}} for each locale with something typed; the first field (title,
-    label, caption) is the one a locale needs: required in Vietnamese, and in any locale where
-    another field is filled in. A locale left empty gets no row (visitors see a fallback)."""
-    main = fields[0].name
-    texts = {}
-    for locale in LOCALES:
-        values = {}
-        for field in fields:
-            name = f"{field.name}-{locale}"
-            value = _paragraphs(form, name) if field.multiline else _line(form, name)
-            _too_long(problems, name, value, field.limit)
-            values[field.name] = value
-        if locale == DEFAULT_LOCALE and not values[main]:
-            problems.add(f"{main}-{locale}", _main_required(main, vietnamese=True))
-        elif not values[main] and any(values.values()):
-            problems.add(f"{main}-{locale}", _main_required(main, vietnamese=False))
-        if any(values.values()):
-            texts[locale] = values
-    return texts
-
-
-def _main_required(main: str, *, vietnamese: bool):
-    if vietnamese:
-        return {
-            "title": _("Give the title in Vietnamese: it is shown when no other language has one."),
-            "label": _("Give the label in Vietnamese: it is shown when no other language has one."),
-            "caption": _("Give the caption in Vietnamese: it is shown when no other language has one."),
-        }[main]
-    return {
-        "title": _("Give a title in this language too, or leave the language empty."),
-        "label": _("Give a label in this language too, or leave the language empty."),
-        "caption": _("Give a caption in this language too, or leave the language empty."),
-    }[main]
-
-
-def _replace_texts(dbsession, collection: list, model, texts: dict[str, dict[str, str]]) -> None:
-    """Make `collection` hold exactly `texts`: rows updated in place, added, or removed."""
-    by_locale = {row.locale: row for row in collection}
-    for locale, row in by_locale.items():
-        if locale not in texts:
-            collection.remove(row)
-    for locale, values in texts.items():
-        row = by_locale.get(locale)
-        if row is None:
-            collection.append(model(locale=locale, **values))
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
-    dbsession.flush()
+ASSET_TEXT_FIELDS = (
+    TextField("title", TITLE_MAX,
+              required_vi=_("Give the title in Vietnamese: it is shown when no other language has one."),
+              required_other=_("Give a title in this language too, or leave the language empty.")),
+    TextField("description", DESCRIPTION_MAX, multiline=True),
+    TextField("alt", ALT_MAX))
+HOTSPOT_TEXT_FIELDS = (
+    TextField("label", LABEL_MAX,
+              required_vi=_("Give the label in Vietnamese: it is shown when no other language has one."),
+              required_other=_("Give a label in this language too, or leave the language empty.")),
+    TextField("text", NOTE_MAX, multiline=True))
+VIEW_TEXT_FIELDS = (
+    TextField("caption", CAPTION_MAX,
+              required_vi=_("Give the caption in Vietnamese: it is shown when no other language has one."),
+              required_other=_("Give a caption in this language too, or leave the language empty.")),)
 
 
 # --- an asset's details ----------------------------------------------------------------------
@@ -211,30 +100,30 @@ class Details:
 DIMENSION_FIELDS = ("width_m", "height_m", "depth_m")
 
 
-def read_details(form: Mapping, problems: _Problems) -> Details | None:
-    raw_licence = _raw(form, "licence")
+def read_details(form: Mapping, problems: Problems) -> Details | None:
+    raw_licence = forms.raw(form, "licence")
     licence = Licence(raw_licence) if raw_licence in {item.value for item in Licence} else None
     if licence is None:
         problems.add("licence", _("Choose the licence under which visitors may use this model."))
-    creator, attribution = _line(form, "creator"), _line(form, "attribution")
-    provenance = _paragraphs(form, "provenance")
-    _too_long(problems, "creator", creator, CREATOR_MAX)
-    _too_long(problems, "attribution", attribution, ATTRIBUTION_MAX)
-    _too_long(problems, "provenance", provenance, PROVENANCE_MAX)
+    creator, attribution = forms.line(form, "creator"), forms.line(form, "attribution")
+    provenance = forms.paragraphs(form, "provenance")
+    forms.too_long(problems, "creator", creator, CREATOR_MAX)
+    forms.too_long(problems, "attribution", attribution, ATTRIBUTION_MAX)
+    forms.too_long(problems, "provenance", provenance, PROVENANCE_MAX)
     dimensions = read_dimensions(form, problems)
     if licence is None:
         return None
     return Details(licence, creator, attribution, provenance, dimensions)
 
 
-def read_dimensions(form: Mapping, problems: _Problems) -> tuple[float, float, float] | None:
+def read_dimensions(form: Mapping, problems: Problems) -> tuple[float, float, float] | None:
     """All three lengths in metres (rounded to the millimetre), or None when all are empty."""
-    raws = [_raw(form, name).strip() for name in DIMENSION_FIELDS]
+    raws = [forms.raw(form, name).strip() for name in DIMENSION_FIELDS]
     if not any(raws):
         return None
     values = []
     for name, raw in zip(DIMENSION_FIELDS, raws):
-        value = _number(raw) if raw else None
+        value = forms.decimal_number(raw) if raw else None
         if not raw:
             problems.add(name, _("Give all three sizes, or leave all three empty."))
         elif value is None:
@@ -262,15 +151,15 @@ def dimensions_from_bounds(bounds_min, bounds_max) -> tuple[float, float, float]
     return sizes
 
 
-def read_status(form: Mapping, problems: _Problems) -> PublicationStatus | None:
-    raw = _raw(form, "status")
+def read_status(form: Mapping, problems: Problems) -> PublicationStatus | None:
+    raw = forms.raw(form, "status")
     if raw not in {item.value for item in PublicationStatus}:
         problems.add("status", _("Choose whether visitors may see this model."))
         return None
     return PublicationStatus(raw)
 
 
-def parse_stop_codes(raw: str, problems: _Problems) -> list[str]:
+def parse_stop_codes(raw: str, problems: Problems) -> list[str]:
     """Audio-guide stop codes, separated by commas or spaces, upper-cased, each once, in order."""
     codes = []
     for part in re.split(r"[\s,;]+", raw.upper()):
@@ -293,7 +182,7 @@ def village_experience_choices(dbsession, village_id: int) -> list[Experience]:
                                   .order_by(Experience.slug)))
 
 
-def read_experiences(dbsession, village_id: int, raw_ids: Iterable, problems: _Problems) -> list[Experience]:
+def read_experiences(dbsession, village_id: int, raw_ids: Iterable, problems: Problems) -> list[Experience]:
     allowed = {experience.id: experience for experience in village_experience_choices(dbsession, village_id)}
     chosen = []
     for raw in raw_ids:
@@ -313,15 +202,15 @@ def save_asset(dbsession, asset: HeritageAsset, form: Mapping, experience_ids: I
 
     Raises InvalidInput (nothing changed) when any field is wrong.
     """
-    problems = _Problems()
-    texts = read_texts(form, ASSET_TEXT_FIELDS, problems)
+    problems = Problems()
+    texts = forms.read_texts(form, ASSET_TEXT_FIELDS, problems)
     details = read_details(form, problems)
     status = read_status(form, problems)
     experiences = read_experiences(dbsession, asset.village_id, experience_ids, problems)
-    codes = parse_stop_codes(_raw(form, "stop_codes"), problems)
+    codes = parse_stop_codes(forms.raw(form, "stop_codes"), problems)
     problems.raise_any()
 
-    _replace_texts(dbsession, asset.texts, AssetText, texts)
+    forms.replace_texts(dbsession, asset.texts, AssetText, texts)
     _apply_details(asset, details)
     asset.status = status
     asset.experiences = experiences
@@ -338,11 +227,11 @@ def _apply_details(asset: HeritageAsset, details: Details) -> None:
 
 # --- a new asset -----------------------------------------------------------------------------
 
-def read_slug(dbsession, form: Mapping, problems: _Problems) -> str:
-    slug = _raw(form, "slug").strip()
+def read_slug(dbsession, form: Mapping, problems: Problems) -> str:
+    slug = forms.raw(form, "slug").strip()
     if not slug:
         problems.add("slug", _("Give the model a web address name, such as chu-dau-vase."))
-    elif len(slug) > SLUG_MAX_LENGTH or not SLUG_PATTERN.match(slug):
+    elif len(slug) > SLUG_MAX_LENGTH or not forms.SLUG_PATTERN.match(slug):
         problems.add("slug", _("Use only small letters a–z, digits and hyphens between words (such as "
                                "chu-dau-vase), at most ${max} characters.", mapping={"max": SLUG_MAX_LENGTH}))
     elif dbsession.scalar(select(HeritageAsset.id).where(HeritageAsset.slug == slug)) is not None:
@@ -350,8 +239,8 @@ def read_slug(dbsession, form: Mapping, problems: _Problems) -> str:
     return slug
 
 
-def read_village(form: Mapping, villages: Sequence[Village], problems: _Problems) -> Village | None:
-    raw = _raw(form, "village")
+def read_village(form: Mapping, villages: Sequence[Village], problems: Problems) -> Village | None:
+    raw = forms.raw(form, "village")
     village = next((v for v in villages if str(v.id) == raw), None)
     if village is None:
         problems.add("village", _("Choose the village this model belongs to."))
@@ -367,10 +256,10 @@ def create_asset(dbsession, store, form: Mapping, *, villages: Sequence[Village]
     the model's own box unless the form gives one. Raises InvalidInput naming every wrong
     field (the file's problem as services worded it); then no row and no file is stored.
     """
-    problems = _Problems()
+    problems = Problems()
     village = read_village(form, villages, problems)
     slug = read_slug(dbsession, form, problems)
-    texts = read_texts(form, ASSET_TEXT_FIELDS, problems)
+    texts = forms.read_texts(form, ASSET_TEXT_FIELDS, problems)
     details = read_details(form, problems)
     glb = _checked(problems, "model", lambda: check_model(model, limits), model,
                    _("Choose the model file (.glb)."))
@@ -400,7 +289,7 @@ def create_asset(dbsession, store, form: Mapping, *, villages: Sequence[Village]
     return asset
 
 
-def _checked(problems: _Problems, field: str, check, data: bytes | None, missing):
+def _checked(problems: Problems, field: str, check, data: bytes | None, missing):
     if not data:
         problems.add(field, missing)
         return None
@@ -418,7 +307,7 @@ def replace_files(dbsession, store, asset: HeritageAsset, *, model: bytes | None
     The old files stay in the store (other rows, or a cached page, may still name them).
     Raises InvalidInput when no file is given or one is refused; then nothing changes.
     """
-    problems = _Problems()
+    problems = Problems()
     if not model and not poster:
         problems.add("model", _("Choose a new model file, a new poster, or both."))
     glb = _checked(problems, "model", lambda: check_model(model, limits), model, None) if model else None
@@ -446,12 +335,12 @@ class Placement:
     normal: tuple[float, float, float]  # of length 1
 
 
-def read_placement(form: Mapping, problems: _Problems) -> Placement | None:
+def read_placement(form: Mapping, problems: Problems) -> Placement | None:
     """A point (model units) and the surface's normal there, scaled to length 1."""
     values = {}
     for name in POSITION_FIELDS + NORMAL_FIELDS:
-        raw = _raw(form, name)
-        value = _number(raw) if raw.strip() else None
+        raw = forms.raw(form, name)
+        value = forms.decimal_number(raw) if raw.strip() else None
         if not raw.strip():
             problems.add(name, _("Give a number here (click on the model to fill it in)."))
         elif value is None or abs(value) > MAX_COORDINATE:
@@ -489,9 +378,9 @@ def add_hotspot(dbsession, asset: HeritageAsset, form: Mapping) -> Hotspot:
 
 def _read_hotspot(form: Mapping) -> tuple[Placement, dict]:
     """A hotspot form's place and texts; InvalidInput naming every wrong field."""
-    problems = _Problems()
+    problems = Problems()
     placement = read_placement(form, problems)
-    texts = read_texts(form, HOTSPOT_TEXT_FIELDS, problems)
+    texts = forms.read_texts(form, HOTSPOT_TEXT_FIELDS, problems)
     problems.raise_any()
     return placement, texts
 
@@ -500,7 +389,7 @@ def update_hotspot(dbsession, hotspot: Hotspot, form: Mapping) -> None:
     """New texts and place for `hotspot`. Raises InvalidInput (nothing changed)."""
     placement, texts = _read_hotspot(form)
     _place(hotspot, placement)
-    _replace_texts(dbsession, hotspot.texts, HotspotText, texts)
+    forms.replace_texts(dbsession, hotspot.texts, HotspotText, texts)
 
 
 # --- guided views ----------------------------------------------------------------------------
@@ -510,8 +399,8 @@ def normal_camera_text(raw: str) -> str:
     return " ".join(raw.split()).lower()
 
 
-def read_camera(form: Mapping, problems: _Problems) -> tuple[str, str]:
-    orbit, target = normal_camera_text(_raw(form, "orbit")), normal_camera_text(_raw(form, "target"))
+def read_camera(form: Mapping, problems: Problems) -> tuple[str, str]:
+    orbit, target = normal_camera_text(forms.raw(form, "orbit")), normal_camera_text(forms.raw(form, "target"))
     if not ORBIT_PATTERN.match(orbit) or len(orbit) > 80:
         problems.add("orbit", _("Write the camera position as two angles and a distance, such as "
                                 "“20deg 60deg 2.2m” (angles in deg or rad; distance in m, cm or mm)."))
@@ -523,9 +412,9 @@ def read_camera(form: Mapping, problems: _Problems) -> tuple[str, str]:
 
 def _read_view(form: Mapping) -> tuple[str, str, dict]:
     """A guided view form's camera and captions; InvalidInput naming every wrong field."""
-    problems = _Problems()
+    problems = Problems()
     orbit, target = read_camera(form, problems)
-    texts = read_texts(form, VIEW_TEXT_FIELDS, problems)
+    texts = forms.read_texts(form, VIEW_TEXT_FIELDS, problems)
     problems.raise_any()
     return orbit, target, texts
 
@@ -544,7 +433,7 @@ def add_view(dbsession, asset: HeritageAsset, form: Mapping) -> GuidedView:
 def update_view(dbsession, view: GuidedView, form: Mapping) -> None:
     orbit, target, texts = _read_view(form)
     view.orbit, view.target = orbit, target
-    _replace_texts(dbsession, view.texts, GuidedViewText, texts)
+    forms.replace_texts(dbsession, view.texts, GuidedViewText, texts)
 
 
 # --- order of hotspots and views ---------------------------------------------------------------

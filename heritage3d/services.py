@@ -3,11 +3,8 @@
 Everything an upload must pass lives here (the GLB checks of glb.py with the configured
 budget, the poster's checks), so the console and the demo loader accept files the same way.
 """
-import io
-import warnings
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +13,7 @@ from heritage3d.i18n import _
 from heritage3d.models import AssetExperience, AssetStop, HeritageAsset, Hotspot, GuidedView
 from tourism.catalog.models import PublicationStatus
 from tourism.i18n import Localized, localize
+from tourism.images import ImageInfo, ImageRefused, check_image
 
 MAX_BYTES_SETTING = "heritage3d.max_bytes"
 MAX_TRIANGLES_SETTING = "heritage3d.max_triangles"
@@ -24,7 +22,6 @@ MAX_TRIANGLES_SETTING = "heritage3d.max_triangles"
 POSTER_MAX_BYTES = 1024 * 1024
 POSTER_MAX_SIDE = 2048
 POSTER_MIN_SIDE = 64
-POSTER_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 
 
 class UploadError(Exception):
@@ -56,36 +53,22 @@ def check_model(data: bytes, limits: Budget) -> GlbInfo:
         raise UploadError(error.code, error.message) from None
 
 
-@dataclass(frozen=True)
-class PosterInfo:
-    extension: str
-    width: int
-    height: int
+# What check_poster says, by tourism.images' refusal codes.
+_POSTER_REFUSALS = {
+    "missing": _("Choose a poster image (PNG, JPEG or WebP)."),
+    "too_large": _("The poster image is over 1 MB: export it smaller (about 1000 pixels wide is enough)."),
+    "not_image": _("The poster is not an image we can read: use a PNG, JPEG or WebP file."),
+    "format": _("The poster must be a PNG, JPEG or WebP image."),
+    "size": _("The poster must be between 64 and 2048 pixels on each side."),
+}
 
 
-def check_poster(data: bytes) -> PosterInfo:
+def check_poster(data: bytes) -> ImageInfo:
     """A PNG, JPEG or WebP image of a sensible size; UploadError otherwise."""
-    if not data:
-        raise UploadError("poster_missing", _("Choose a poster image (PNG, JPEG or WebP)."))
-    if len(data) > POSTER_MAX_BYTES:
-        raise UploadError("poster_too_large", _("The poster image is over 1 MB: export it smaller "
-                                                "(about 1000 pixels wide is enough)."))
     try:
-        with warnings.catch_warnings():
-            # A decompression bomb is an error here, not a warning.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                kind, (width, height) = image.format, image.size
-                image.verify()  # reads the whole file: a truncated image fails here
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning,
-            Image.DecompressionBombError):
-        raise UploadError("poster_not_image", _("The poster is not an image we can read: "
-                                                "use a PNG, JPEG or WebP file.")) from None
-    if kind not in POSTER_FORMATS:
-        raise UploadError("poster_format", _("The poster must be a PNG, JPEG or WebP image."))
-    if max(width, height) > POSTER_MAX_SIDE or min(width, height) < POSTER_MIN_SIDE:
-        raise UploadError("poster_size", _("The poster must be between 64 and 2048 pixels on each side."))
-    return PosterInfo(POSTER_FORMATS[kind], width, height)
+        return check_image(data, max_bytes=POSTER_MAX_BYTES, min_side=POSTER_MIN_SIDE, max_side=POSTER_MAX_SIDE)
+    except ImageRefused as refused:
+        raise UploadError(f"poster_{refused.code}", _POSTER_REFUSALS[refused.code]) from None
 
 
 # --- reading ----------------------------------------------------------------------------------

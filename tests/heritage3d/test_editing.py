@@ -16,7 +16,8 @@ from webob.multidict import MultiDict
 from heritage3d import editing
 from heritage3d.editing import InvalidInput
 from heritage3d.models import AssetText, GuidedView, HeritageAsset, Hotspot, HotspotText, Licence
-from heritage3d.services import Budget, PosterInfo, check_poster
+from heritage3d.services import Budget, check_poster
+from tourism.images import ImageInfo
 from tests.conftest import stored_files
 from tests.factories import make_experience, make_village
 from tourism.catalog.models import PublicationStatus
@@ -127,7 +128,7 @@ def test_a_bad_model_is_refused_by_name_and_nothing_is_stored(dbsession, store, 
 def test_a_poster_in_png_jpeg_or_webp_is_accepted_with_its_size(kind, extension):
     out = io.BytesIO()
     Image.new("RGB", (320, 240), (200, 180, 150)).save(out, kind)
-    assert check_poster(out.getvalue()) == PosterInfo(extension, 320, 240)
+    assert check_poster(out.getvalue()) == ImageInfo(extension, 320, 240)
 
 
 @pytest.mark.parametrize("name, data, words", BAD_POSTERS, ids=[p[0] for p in BAD_POSTERS])
