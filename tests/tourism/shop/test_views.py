@@ -185,3 +185,32 @@ def test_demo_traceability_page_in_korean(testapp):
     page = soup(testapp.get("/t/TCMC26A3?lang=ko"))
     assert text(page.find("h1")) == "떤끄엉 목꺼우 녹차, 200g 상자"
     assert page.find("a", href="http://example.com/experiences/tan-cuong-tea-morning")
+
+
+@pytest.mark.parametrize("path", ["/t/THUMC2A3", "/products/thu-tra-moc-cau"])
+def test_vietnamese_facts_are_marked_vietnamese_on_a_korean_page(testapp, shop, path):
+    """Producer, origin and certifications are written once, in Vietnamese (WCAG 3.1.2)."""
+    page = soup(testapp.get(f"{path}?lang=ko"))
+    for fact in ("Hợp tác xã Chè Thử", "Xã Thử, Tỉnh Thử", "VietGAP"):
+        assert page.find(string=fact).parent["lang"] == "vi", fact
+
+
+def test_vietnamese_facts_need_no_mark_on_a_vietnamese_page(testapp, shop):
+    page = soup(testapp.get("/t/THUMC2A3?lang=vi"))
+    assert page.find("html")["lang"] == "vi"
+    assert not page.find(string="Hợp tác xã Chè Thử").parent.has_attr("lang")
+
+
+def test_batch_notes_shown_in_another_language_say_which(testapp, shop, dbsession):
+    add_batch(dbsession, shop["tea"], "THUVN4K7", notes={"vi": "Chỉ có ghi chú tiếng Việt."})
+    page = soup(testapp.get("/t/THUVN4K7?lang=ko"))
+    notes = page.find(string="Chỉ có ghi chú tiếng Việt.").parent
+    assert notes["lang"] == "vi"
+    assert page.find(class_="notice", role="note")  # and the page says it is not in Korean
+
+
+def test_demo_batch_in_korean_marks_its_korean_notes_and_vietnamese_producer(testapp):
+    page = soup(testapp.get("/t/TCMC26B7?lang=ko"))
+    assert page.find("dd", string="Hợp tác xã Chè Tân Cương")["lang"] == "vi"
+    notes = page.find(lang=True, string=lambda s: s and "홍타이" in s)
+    assert notes["lang"] == "ko" and not page.find(class_="notice", role="note")
