@@ -23,3 +23,4 @@ def includeme(config):
     config.add_panel("village", village_panel)
     config.scan(".views")
     config.include(".labels")  # the console's printable QR label sheets for a batch
+    config.include(".delivery_views")  # the console's deliveries to send, and "Mark sent"

@@ -1,0 +1,142 @@
+"""Handing over the village's products sold with a booking: given to the guest at the
+village (pickup), or sent by courier (delivery).
+
+A product line handed over (`BookingProductLine.handed_over_at`) is the guest's: cancelling
+the booking afterwards neither refunds it nor puts it back on the shelf (see
+`booking.services.refund_due` and `checkout.give_back_products`). So only a confirmed
+booking's products are handed over: paid, or accepted for payment at the village or by
+bank transfer — the bookings check-in admits.
+
+Two staff phones pressing "Handed over" at the same moment must record it once: the lines
+are marked by one conditional UPDATE (`… WHERE handed_over_at IS NULL`), so the second
+press finds nothing left to mark and says that everything was already handed over. The
+booking's row is locked first, so a cancellation racing with the hand-over either comes
+before it (the hand-over is refused) or after it (and then does not refund what was handed
+over).
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+from translationstring import TranslationString
+
+from tourism.booking.models import Booking, BookingProductLine, BookingStatus, Fulfilment
+from tourism.booking.services import operator_booking_ids
+from tourism.catalog.models import Experience
+from tourism.concurrency import RaceGuard
+from tourism.exceptions import DomainError
+from tourism.i18n import _
+from tourism.shop.checkout import product_name
+from tourism.shop.models import Product
+
+# Off (tests only), the lines are read, a pause, then written without the IS NULL condition
+# nor the booking's lock: two presses both "hand over" the same lines.
+HANDOVER_GUARD = RaceGuard()
+
+
+class HandOverRefused(DomainError):
+    """Nothing was handed over. `reason` is for programs, `message` for people.
+
+    Reasons: not_confirmed (still held, or its hold expired), cancelled, no_products,
+    wrong_fulfilment (a delivery at the check-in, a pickup on the deliveries page).
+    """
+
+    def __init__(self, reason: str, message: TranslationString):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """What one press marked: `marked` is empty when everything had been handed over before."""
+
+    booking: Booking
+    marked: tuple[BookingProductLine, ...]
+
+    @property
+    def already_handed_over(self) -> bool:
+        return not self.marked
+
+
+def hand_over(dbsession, booking: Booking, *, now: datetime, fulfilment: Fulfilment | None = None) -> HandOver:
+    """Mark every product line of `booking` not yet handed over as handed over at `now`.
+
+    `fulfilment`, when given, is what the caller hands over (PICKUP at the check-in,
+    DELIVERY on the deliveries page): a booking whose products come the other way is
+    refused. Idempotent: pressed again, it marks nothing and returns an empty `marked`
+    (`already_handed_over`). Raises HandOverRefused, changing nothing, for a booking that
+    is not confirmed (held, expired, cancelled), has no products, or another fulfilment.
+    Locks the booking's row until the transaction ends.
+    """
+    if HANDOVER_GUARD.enabled:
+        # The row as it is now, locked: a cancellation committed meanwhile is seen.
+        status = dbsession.scalar(select(Booking.status).where(Booking.id == booking.id).with_for_update())
+    else:
+        status = dbsession.scalar(select(Booking.status).where(Booking.id == booking.id))
+    if status == BookingStatus.CANCELLED:
+        raise HandOverRefused("cancelled", _("This booking was cancelled: its products cannot be handed over."))
+    if status != BookingStatus.CONFIRMED:
+        raise HandOverRefused("not_confirmed", _("This booking is not confirmed: its products cannot be handed "
+                                                 "over until it is paid or accepted for payment at the village."))
+    if not booking.product_lines:
+        raise HandOverRefused("no_products", _("This booking has no products to hand over."))
+    if fulfilment is not None and booking.fulfilment != fulfilment:
+        raise HandOverRefused("wrong_fulfilment", _("These products are to be delivered, not picked up.")
+                              if booking.fulfilment == Fulfilment.DELIVERY
+                              else _("These products are to be picked up at the village, not delivered."))
+    marked_ids = set(_mark(dbsession, booking.id, now))
+    return HandOver(booking, tuple(line for line in booking.product_lines if line.id in marked_ids))
+
+
+def _mark(dbsession, booking_id: int, now: datetime) -> list[int]:
+    """The ids of the lines this call marked."""
+    if HANDOVER_GUARD.enabled:
+        # "fetch": lines already loaded in this session get their new handed_over_at.
+        return list(dbsession.scalars(
+            update(BookingProductLine)
+            .where(BookingProductLine.booking_id == booking_id, BookingProductLine.handed_over_at.is_(None))
+            .values(handed_over_at=now)
+            .returning(BookingProductLine.id)
+            .execution_options(synchronize_session="fetch")))
+    # Negative control only: read, pause, write whatever was read (the double count).
+    ids = list(dbsession.scalars(select(BookingProductLine.id).where(
+        BookingProductLine.booking_id == booking_id, BookingProductLine.handed_over_at.is_(None))))
+    HANDOVER_GUARD.pause()
+    if ids:
+        dbsession.execute(update(BookingProductLine).where(BookingProductLine.id.in_(ids))
+                          .values(handed_over_at=now).execution_options(synchronize_session="fetch"))
+    return ids
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def to_hand_over(booking: Booking) -> list[BookingProductLine]:
+    """The lines still to give the guest at the village: a confirmed pickup's lines not yet
+    handed over (none for any other booking)."""
+    if booking.status != BookingStatus.CONFIRMED or booking.fulfilment != Fulfilment.PICKUP:
+        return []
+    return [line for line in booking.product_lines if line.handed_over_at is None]
+
+
+def lines_text(lines, locale: str) -> list[str]:
+    """Lines as the staff read them: "2 × Trà móc câu Tân Cương, hộp 200 g", names in `locale`."""
+    return [f"{line.quantity} × {product_name(line.product, locale)}" for line in lines]
+
+
+def deliveries_to_send(dbsession, operator_id: int | None) -> list[Booking]:
+    """Confirmed bookings with products to deliver that have not been sent yet, at the
+    villages of `operator_id` (None: every village), oldest confirmation first."""
+    waiting = select(BookingProductLine.booking_id).where(BookingProductLine.handed_over_at.is_(None))
+    query = (select(Booking)
+             .where(Booking.status == BookingStatus.CONFIRMED, Booking.fulfilment == Fulfilment.DELIVERY,
+                    Booking.id.in_(waiting))
+             .options(selectinload(Booking.product_lines).selectinload(BookingProductLine.product)
+                      .selectinload(Product.texts),
+                      selectinload(Booking.experience).selectinload(Experience.texts),
+                      selectinload(Booking.experience).selectinload(Experience.village),
+                      selectinload(Booking.session))
+             .order_by(Booking.confirmed_at, Booking.id))
+    if operator_id is not None:
+        query = query.where(Booking.id.in_(operator_booking_ids(operator_id)))
+    return list(dbsession.scalars(query))
