@@ -115,6 +115,15 @@ def send_moved(event: BookingMoved) -> None:
     _send_ticket_email(event, moved=True, dedupe_key=f"booking-moved:{booking.id}:{booking.session_id}:{event.now.isoformat()}")
 
 
+def product_outcomes(booking) -> list[dict]:
+    """The booking's products as on the confirmation ("2 × Trà móc câu…", in the booker's
+    language), each saying whether it was handed over (the guest keeps it, not refunded) or
+    not (refunded in full, as `services.refund_due` counts it)."""
+    texts = checkout.product_lines_text(booking, booking.locale)
+    return [{"text": text, "handed_over": line.handed_over_at is not None}
+            for text, line in zip(texts, booking.product_lines)]
+
+
 @subscriber(BookingCancelled)
 def send_cancellation(event: BookingCancelled) -> None:
     """Tell a guest whose confirmed booking was cancelled (by them or by the village) what comes back."""
@@ -122,8 +131,11 @@ def send_cancellation(event: BookingCancelled) -> None:
     if booking.confirmed_at is None:
         return  # a hold let go: nothing was booked, nothing to tell
     request = request_for(event.registry, booking.locale)
+    outcomes = product_outcomes(booking)
     values = dict(booking_values(booking), manage_url=new_manage_url(request, event.dbsession, booking),
-                  refund_amount=event.refund_amount,
+                  refund_amount=event.refund_amount, product_outcomes=outcomes,
+                  # The delivery's fee comes back only while nothing was sent.
+                  shipping_refunded=not any(o["handed_over"] for o in outcomes),
                   book_again_url=request.route_url("catalog.experience", slug=booking.experience.slug))
     subject, body_text, body_html = render_email(request, TEMPLATES + "cancelled", values)
     enqueue_email(event.dbsession, to=booking.contact_email, subject=subject, text=body_text, html=body_html,

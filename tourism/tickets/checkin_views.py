@@ -1,10 +1,11 @@
 """The check-in scanner in the console: the day's sessions, the scanner page (a plain form
 without JavaScript; camera, photo and offline queue with it), and the JSON it talks to.
 
-The rules live in `tickets.scanning` and `tickets.checkin`; these views parse, call one of
-them and answer. JSON endpoints answer every failure in JSON too (`{"ok": false, "reason",
-"message"}` with the message in the user's language): a phone at the gate must be able
-to tell "refused" from "signed out" from "no connection".
+The rules live in `tickets.scanning`, `tickets.checkin` and `shop.handover` (the products a
+guest picks up at the gate); these views parse, call one of them and answer. JSON
+endpoints answer every failure in JSON too (`{"ok": false, "reason", "message"}` with the
+message in the user's language): a phone at the gate must be able to tell "refused" from
+"signed out" from "no connection". Handing products over is a plain form, online only.
 """
 import uuid
 from pathlib import Path
@@ -12,18 +13,19 @@ from zoneinfo import ZoneInfo
 
 from pyramid.csrf import get_csrf_token
 from pyramid.exceptions import BadCSRFToken
-from pyramid.httpexceptions import HTTPForbidden
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, view_config
 
 from tourism.accounts.permissions import CHECKIN, CONSOLE, visible_operator_id
 from tourism.accounts.views import no_store
-from tourism.booking.models import Booking
+from tourism.booking.models import Booking, Fulfilment
 from tourism.booking.services import format_reference
 from tourism.catalog.models import PRICE_TIERS
 from tourism.catalog.services import experience_text, village_text
 from tourism.i18n import _, script_template
 from tourism.scheduling.models import ExperienceSession, SessionStatus
+from tourism.shop.handover import HandOverRefused, hand_over, lines_text, to_hand_over
 from tourism.tickets import JSQR_KEY, codes
 from tourism.tickets.checkin import AdmissionRefused, AdmitResult, ScanRefused, admission_summary
 from tourism.tickets.codes import TicketCodeError
@@ -31,6 +33,7 @@ from tourism.tickets.scanning import (
     MAX_PEOPLE,
     MAX_SYNC_SCANS,
     admit_at_session,
+    booking_at_session,
     checkin_sessions,
     clean_reference,
     guest_list,
@@ -45,9 +48,15 @@ SERVICE_WORKER = Path(__file__).resolve().parents[1] / "static" / "js" / "checki
 # The check-in JSON endpoints: refused (signed out, forbidden, stale CSRF token) in JSON too.
 JSON_PATHS = r"^/console/sessions/\d+/checkin/(guests\.json|admit|sync)$"
 MAX_JSON_BYTES = 256 * 1024
+HANDOVER_FLASH = "tickets.checkin.handover"  # what "Handed over" did, shown by the scanner page next
 
 BAD_JSON = _("The scanner sent something the server could not read. Reload the page and try again.")
 BAD_PEOPLE = _("Enter how many people as a whole number.")
+TO_HAND_OVER = _("To hand over:")
+HANDED_OVER = _("Handed over")
+# Handing over is recorded online only: a phone offline says so rather than queue it.
+HAND_OVER_OFFLINE = _("No connection: “Handed over” only works online. You may give the products now; scan the "
+                      "ticket again when the phone is online to record it.")
 
 
 # --- the day's sessions -------------------------------------------------------------------
@@ -88,6 +97,9 @@ def _session_view(request, session: ExperienceSession, summary) -> dict:
              renderer=TEMPLATES + "checkin.jinja2")
 def scanner_page(request):
     no_store(request)
+    handed = request.session.pop_flash(HANDOVER_FLASH)  # back from "Handed over"
+    if handed:
+        return _scanner(request, handover=handed[-1], about=handed[-1]["reference"])
     return _scanner(request)
 
 
@@ -109,6 +121,30 @@ def scanner_form(request):
     return _scanner(request, result=result)
 
 
+@view_config(route_name="tickets.checkin.handover", request_method="POST", permission=CHECKIN,
+             renderer=TEMPLATES + "checkin.jinja2")
+def handover_form(request):
+    """"Handed over": the products a guest picks up at the village, given to them now.
+
+    A plain form (the scanner's script builds the same one). Done, it goes back to the
+    scanner page, which says what was handed over (or that it already was: pressed twice);
+    so the page's address stays the one kept for working offline, and a reload sends nothing.
+    """
+    no_store(request)
+    session = request.context.obj
+    booking = booking_at_session(request.dbsession, session, request.POST.get("reference", "")[:20])
+    if booking is None:
+        raise HTTPNotFound()  # not a booking of this session: nothing to say about it here
+    try:
+        done = hand_over(request.dbsession, booking, now=request.now, fulfilment=Fulfilment.PICKUP)
+    except HandOverRefused as error:
+        request.response.status = 422
+        return _scanner(request, refusal=error, about=booking.reference)
+    request.session.flash({"reference": booking.reference, "marked": lines_text(done.marked, request.locale_name)},
+                          queue=HANDOVER_FLASH)
+    return HTTPSeeOther(request.route_path("tickets.checkin.session", session_id=session.id))
+
+
 def _people(text: str) -> int | None:
     """How many people the form asks for; None (left empty) for everyone the ticket has left."""
     text = text.strip()
@@ -119,17 +155,23 @@ def _people(text: str) -> int | None:
     return int(text)
 
 
-def _scanner(request, *, result: AdmitResult | None = None, refusal=None, entry: str = "", people: str = "") -> dict:
+def _scanner(request, *, result: AdmitResult | None = None, refusal=None, entry: str = "", people: str = "",
+             handover: dict | None = None, about: str | None = None) -> dict:
+    """The scanner page's values; `handover` is what "Handed over" did ({"reference", "marked":
+    the lines' texts, empty when all had been handed over before}), `about` whose answer it is."""
     session = request.context.obj
     keys = _keys(request)
     guests = guest_list(request.dbsession, keys, session)
-    about = result.reference if result is not None else clean_reference(entry)
+    if about is None:
+        about = result.reference if result is not None else clean_reference(entry)
     shown = next((g for g in guests if g.booking.reference == about), None)  # whom the answer is about
     return {
         "session": _session_view(request, session, admission_summary(request.dbsession, session.id)),
         "guests": [_guest_view(request, g) for g in guests],
         "result": result,
         "refusal": refusal,
+        "handover": handover,
+        "handover_refused": isinstance(refusal, HandOverRefused),
         "shown": _guest_view(request, shown) if shown else None,
         "entry": "" if result is not None else entry,
         "people": "" if result is not None else people,
@@ -154,6 +196,8 @@ def _guest_view(request, guest) -> dict:
         "remaining": guest.remaining,
         "status": booking.status.value,
         "code": guest.code,
+        # What the guest picks up here and has not been given yet (also kept offline).
+        "products": lines_text(to_hand_over(booking), request.locale_name),
     }
 
 
@@ -180,6 +224,7 @@ def _page_config(request, session: ExperienceSession, keys: codes.TicketKeys) ->
             "guests": route("tickets.checkin.guests", session_id=session.id),
             "admit": route("tickets.checkin.admit", session_id=session.id),
             "sync": route("tickets.checkin.sync", session_id=session.id),
+            "handover": route("tickets.checkin.handover", session_id=session.id),
             "worker": route("tickets.checkin.worker"),
             "scope": route("tickets.checkin.worker").rsplit("/", 1)[0] + "/",
             "signOut": route("accounts.sign_out"),
@@ -250,6 +295,9 @@ def _page_config(request, session: ExperienceSession, keys: codes.TicketKeys) ->
             "syncRefused": template(_("${reference} was refused when synced: ${message}"), "reference", "message"),
             "syncWarning": template(_("${reference}: ${message}"), "reference", "message"),
             "serverError": translate(_("The server did not answer: the scan is saved on this phone.")),
+            "toHandOver": translate(TO_HAND_OVER),
+            "handedOver": translate(HANDED_OVER),
+            "handOverOffline": translate(HAND_OVER_OFFLINE),
         },
     }
 
@@ -361,6 +409,7 @@ def _result_json(request, result: AdmitResult) -> dict:
         "admitted_now": result.people_admitted_now,
         "duplicate": result.duplicate_scan,
         "warnings": [request.localizer.translate(w) for w in result.warnings],
+        "products": lines_text(to_hand_over(booking), request.locale_name),  # to hand over now
     }
 
 

@@ -13,12 +13,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
-from tourism.booking.models import Booking, BookingStatus
+from tourism.booking.models import Booking, BookingProductLine, BookingStatus
 from tourism.catalog.models import Experience, Village
 from tourism.catalog.services import experience_text
 from tourism.i18n import Formatter, _
 from tourism.scheduling.models import ExperienceSession
+from tourism.shop.models import Product
 from tourism.tickets import checkin
 from tourism.tickets.checkin import AdmissionRefused, AdmissionSummary, AdmitResult, ScanRefused
 from tourism.tickets.codes import REFERENCE_ALPHABET, REFERENCE_LENGTH, TicketCodeError, TicketKeys
@@ -117,6 +119,10 @@ def guest_list(dbsession, keys: TicketKeys, session: ExperienceSession) -> list[
     bookings = list(dbsession.scalars(
         select(Booking).where(Booking.session_id == session.id,
                               Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.CANCELLED)))
+        # Each guest's tiers and products to hand over are shown: read them all at once.
+        .options(selectinload(Booking.lines),
+                 selectinload(Booking.product_lines).selectinload(BookingProductLine.product)
+                 .selectinload(Product.texts))
         .order_by(Booking.contact_name, Booking.reference)))
     admitted = dict(dbsession.execute(
         select(Admission.booking_id, func.sum(Admission.people))
@@ -125,6 +131,13 @@ def guest_list(dbsession, keys: TicketKeys, session: ExperienceSession) -> list[
     return [Guest(booking, admitted.get(booking.id, 0),
                   ticket_code(keys, booking) if booking.status == BookingStatus.CONFIRMED else None)
             for booking in bookings]
+
+
+def booking_at_session(dbsession, session: ExperienceSession, reference) -> Booking | None:
+    """The booking of `session` with this reference (as typed: "k7m2-qx9p"), or None."""
+    cleaned = clean_reference(reference)
+    booking = _booking(dbsession, cleaned) if cleaned is not None else None
+    return booking if booking is not None and booking.session_id == session.id else None
 
 
 def clean_reference(text) -> str | None:

@@ -1,5 +1,6 @@
 """The confirmation e-mail: in the booker's language, through a real SMTP server, with an .ics
-that puts the session at the right time in a guest's own time zone."""
+that puts the session at the right time in a guest's own time zone; the cancellation e-mail,
+with what comes back for each product (refunded in full, or handed over and kept)."""
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -7,7 +8,11 @@ import icalendar
 import pytest
 
 from tests.factories import contact, make_experience, make_session, make_village
+from tests.tourism.shop.factories import make_product
 from tourism.booking import services
+from tourism.booking.models import Fulfilment
+from tourism.shop import checkout
+from tourism.shop.handover import hand_over
 from tourism.notify.services import send_due
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
@@ -118,3 +123,100 @@ def test_a_moved_booking_gets_the_new_date_and_a_new_ticket(dbsession, confirmed
         (code,) = qr_codes(pdfs[0].get_content())
         claims = app.registry[REGISTRY_KEY].verify(code)
         assert claims.session_id == later.id
+
+
+# --- the products on the cancellation e-mail ------------------------------------------------
+
+TEA, CUP = 180_000, 90_000
+ADDRESS = checkout.DeliveryAddress("Trần Văn Minh", "0912 345 678", "12 Hàng Bạc", "Phường Hàng Bạc",
+                                   "Quận Hoàn Kiếm", "Hà Nội")
+
+
+@pytest.fixture
+def with_products(dbsession, app):
+    """book(fulfilment, locale): a confirmed booking of 2 boxes of tea and 1 cup, e-mailed to guest-<locale>."""
+    village = make_village(dbsession, slug="thu-hang", province="Tỉnh Hàng",
+                           texts={"vi": "Làng Hàng", "en": "Goods Village"})
+    experience = make_experience(dbsession, village, "thu-hang-che", texts={"vi": "Hái chè", "en": "Tea picking"})
+    tea = make_product(dbsession, village, "che-thu-hang", price=TEA, stock=10,
+                       texts={"vi": "Trà móc câu Tân Cương, hộp 200 g", "en": "Tân Cương fish-hook tea, 200 g box"})
+    cup = make_product(dbsession, village, "chen-thu-hang", price=CUP, stock=10,
+                       texts={"vi": "Chén gốm", "en": "Clay cup"})
+
+    def book(fulfilment=Fulfilment.PICKUP, locale="en"):
+        session = make_session(dbsession, experience, STARTS, capacity=10)
+        booking, _token = services.create_hold(
+            dbsession, session=session, party={"adult": 1}, now=NOW,
+            contact=contact(locale=locale, email=f"guest-{locale}@example.com"),
+            basket=checkout.Basket(((tea.id, 2), (cup.id, 1)), fulfilment,
+                                   ADDRESS if fulfilment == Fulfilment.DELIVERY else None))
+        services.confirm_booking(dbsession, booking, now=NOW, registry=app.registry)
+        return booking
+
+    return book
+
+
+def cancel_paid(dbsession, app, booking):
+    """Cancel a booking paid in full, refunding what the policy and the hand-over leave."""
+    paid = booking.total_amount
+    return services.cancel_booking(dbsession, booking, now=NOW, registry=app.registry,
+                                   refund=lambda b: services.refund_due(b, paid, NOW)[1])
+
+
+def cancellation(dbsession, smtp_server, to="guest-en@example.com"):
+    (message,) = [m for m in deliver(dbsession, smtp_server)
+                  if m["To"] == to and m["Subject"].startswith(("Booking cancelled", "Đã hủy"))]
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    return text, message.get_body(("html",)).get_content()
+
+
+def test_the_cancellation_email_says_which_products_are_refunded(dbsession, app, smtp_server, with_products):
+    booking = with_products()
+    hand_over(dbsession, booking, now=NOW)
+    cup_line = booking.product_lines[1]
+    cup_line.handed_over_at = None  # given the tea, not yet the cup
+    dbsession.flush()
+    refunded = cancel_paid(dbsession, app, booking)
+    assert refunded == 300_000 // 2 + CUP  # half the experience (24.5 hours before), and the cup
+    text, html = cancellation(dbsession, smtp_server)
+    assert "2 × Tân Cương fish-hook tea, 200 g box: already handed over, not refunded\n" in text
+    assert "1 × Clay cup: refunded in full\n" in text
+    assert "Products:\n2 × Tân Cương" in text
+    assert "240,000" in text  # the refund itself, as before
+    assert "2 × Tân Cương fish-hook tea, 200 g box: already handed over, not refunded<br>" in html
+    assert "1 × Clay cup: refunded in full<br>" in html
+
+
+def test_nothing_handed_over_is_all_refunded_in_full_in_the_guests_language(dbsession, app, smtp_server,
+                                                                            with_products):
+    booking = with_products(locale="vi")
+    cancel_paid(dbsession, app, booking)
+    text, _html = cancellation(dbsession, smtp_server, to="guest-vi@example.com")
+    assert "2 × Trà móc câu Tân Cương, hộp 200 g" in text and "1 × Chén gốm" in text
+    assert "not refunded" not in text and "Shipping" not in text
+
+
+def test_a_sent_delivery_keeps_its_shipping_fee(dbsession, app, smtp_server, with_products):
+    booking = with_products(Fulfilment.DELIVERY)
+    hand_over(dbsession, booking, now=NOW, fulfilment=Fulfilment.DELIVERY)
+    refunded = cancel_paid(dbsession, app, booking)
+    assert refunded == 300_000 // 2
+    text, html = cancellation(dbsession, smtp_server)
+    assert "1 × Clay cup: already handed over, not refunded" in text
+    assert "Shipping (₫35,000): not refunded, the products were already sent" in text
+    assert "Shipping (₫35,000): not refunded, the products were already sent" in html
+
+
+def test_a_delivery_not_sent_is_refunded_with_its_fee(dbsession, app, smtp_server, with_products):
+    booking = with_products(Fulfilment.DELIVERY)
+    cancel_paid(dbsession, app, booking)
+    text, _html = cancellation(dbsession, smtp_server)
+    assert "1 × Clay cup: refunded in full" in text and "Shipping (₫35,000): refunded in full" in text
+
+
+def test_with_nothing_paid_back_no_refund_is_promised(dbsession, app, smtp_server, with_products):
+    booking = with_products()
+    services.cancel_booking(dbsession, booking, now=NOW, registry=app.registry)  # to pay at the village: nothing paid
+    text, _html = cancellation(dbsession, smtp_server)
+    assert "1 × Clay cup: not handed over, cancelled with the booking" in text
+    assert "refunded in full" not in text

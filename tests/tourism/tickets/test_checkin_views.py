@@ -1,5 +1,6 @@
 """The check-in scanner over HTTP: the day's sessions, the scanner form without JavaScript,
-the JSON the scanner's script talks to, and who may use any of it.
+the JSON the scanner's script talks to, the products a guest picks up ("Handed over"), and
+who may use any of it.
 
 Every bad scan — forged, truncated, another day's, another session's, cancelled, all
 admitted, replayed — gets a clear answer in the user's language and changes nothing.
@@ -9,9 +10,13 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 
 from tests.factories import contact, make_experience, make_operator, make_session, make_staff, make_village, sign_in
+from tests.tourism.shop.factories import make_product
 from tourism.booking import services
+from tourism.booking.models import BookingProductLine, Fulfilment
+from tourism.shop import checkout
 from tourism.tickets import checkin, codes
 from tourism.tickets.models import Admission
 from tourism.tickets.services import ticket_code
@@ -408,3 +413,153 @@ def test_the_qr_decoder_is_served_from_node_modules(staff_app, session):
     src = page.html.select_one("script[defer]")["src"]
     assert re.match(r"^http://example.com/vendor/jsqr/jsQR.js\?x=[0-9a-f]{12}$", src)
     assert "jsQR" in staff_app.get(src).text
+
+
+# --- products to hand over at the gate ------------------------------------------------------
+
+@pytest.fixture
+def tea(dbsession, village):
+    return make_product(dbsession, village, "che-cong", price=180000, stock=20,
+                        texts={"vi": "Trà móc câu Tân Cương, hộp 200 g", "en": "Tân Cương fish-hook tea, 200 g box"})
+
+
+def with_products(dbsession, session, tea, fulfilment="pickup", name="Trần Văn Minh", confirm=True):
+    address = checkout.DeliveryAddress("Trần Văn Minh", "0912 345 678", "12 Hàng Bạc", "Phường Hàng Bạc",
+                                       "Quận Hoàn Kiếm", "Hà Nội") if fulfilment == "delivery" else None
+    booking, _token = services.create_hold(dbsession, session=session, party={"adult": 2}, contact=contact(name=name),
+                                           now=NOW - timedelta(days=2),
+                                           basket=checkout.Basket(((tea.id, 2),), Fulfilment(fulfilment), address))
+    if confirm:
+        services.confirm_booking(dbsession, booking, now=NOW - timedelta(days=2))
+    return booking
+
+
+def handed_over(dbsession, booking) -> list:
+    return list(dbsession.scalars(select(BookingProductLine.handed_over_at)
+                                  .where(BookingProductLine.booking_id == booking.id)))
+
+
+def handover_form(page):
+    return next(f for f in page.forms.values() if f.action.endswith("/handover"))
+
+
+def test_the_pickup_list_and_handing_over_without_javascript(staff_app, dbsession, session, tea):
+    booking = with_products(dbsession, session, tea)
+    page = submit(staff_app, session, booking.reference)
+    box = page.html.select_one("#checkin-result #checkin-handover")
+    assert " ".join(box.get_text(" ", strip=True).split()).startswith(
+        "To hand over: 2 × Tân Cương fish-hook tea, 200 g box Handed over")
+    form = handover_form(page)
+    assert form.method.lower() == "post" and form["reference"].value == booking.reference
+    assert form["csrf_token"].value
+    done = form.submit()
+    assert done.status_int == 303 and done.location.endswith(scanner_url(session))
+    page = done.follow()
+    assert "Products handed over" in result_text(page)
+    assert "Handed over: 2 × Tân Cương fish-hook tea, 200 g box" in result_text(page)
+    assert page.html.select_one("#checkin-result")["role"] == "status"
+    assert page.html.select_one("#checkin-handover form") is None  # nothing left to hand over
+    assert handed_over(dbsession, booking) == [NOW]
+    # Pressed again (a second phone, the browser's "send again"): said, and nothing changed.
+    again = form.submit().follow()
+    assert "Already handed over" in result_text(again)
+    assert "Everything was already handed over; nothing changed." in result_text(again)
+    assert handed_over(dbsession, booking) == [NOW]
+    # The page read afterwards is the plain scanner again.
+    assert staff_app.get(scanner_url(session)).html.select_one("#checkin-result").has_attr("hidden")
+
+
+def test_a_guest_already_in_can_still_get_the_products(staff_app, dbsession, session, tea):
+    booking = with_products(dbsession, session, tea)
+    submit(staff_app, session, booking.reference)
+    refused = submit(staff_app, session, booking.reference, status=422)  # back for the tea
+    assert "have already been admitted" in result_text(refused)
+    handover_form(refused).submit().follow()
+    assert handed_over(dbsession, booking) == [NOW]
+
+
+def test_no_pickup_list_for_a_delivery_or_a_booking_without_products(staff_app, dbsession, session, tea, booking):
+    delivery = with_products(dbsession, session, tea, "delivery", name="Lê Thị Hoa")
+    for guest in (delivery, booking):
+        page = submit(staff_app, session, guest.reference, "1")
+        assert page.html.select_one("#checkin-handover").get_text(strip=True) == ""
+
+
+def test_handing_over_needs_the_csrf_token(staff_app, dbsession, session, tea):
+    booking = with_products(dbsession, session, tea)
+    staff_app.post(scanner_url(session, "/handover"), {"reference": booking.reference}, status=400)
+    assert handed_over(dbsession, booking) == [None]
+
+
+def test_a_cancelled_booking_is_not_handed_over(staff_app, dbsession, session, tea):
+    booking = with_products(dbsession, session, tea)
+    page = submit(staff_app, session, booking.reference, "1")
+    services.cancel_booking(dbsession, booking, now=NOW)  # cancelled while the page was open
+    refused = handover_form(page).submit(status=422)
+    assert "Not handed over" in result_text(refused)
+    assert "This booking was cancelled: its products cannot be handed over." in result_text(refused)
+    assert refused.html.select_one("#checkin-result")["role"] == "alert"
+    assert handed_over(dbsession, booking) == [None]
+
+
+def test_a_booking_not_yet_paid_is_not_handed_over(staff_app, dbsession, session, tea):
+    held = with_products(dbsession, session, tea, confirm=False)
+    refused = staff_app.post(scanner_url(session, "/handover"),
+                             {"csrf_token": csrf_from_console(staff_app), "reference": held.reference}, status=422)
+    assert "This booking is not confirmed" in result_text(refused)
+    assert handed_over(dbsession, held) == [None]
+
+
+def test_a_booking_of_another_session_or_operator_is_not_handed_over_here(staff_app, dbsession, session,
+                                                                           later_session, stranger_session, tea):
+    elsewhere = with_products(dbsession, later_session, tea)
+    token = csrf_from_console(staff_app)
+    for reference in (elsewhere.reference, "ZZZZ-ZZZZ", "", "x" * 300):
+        staff_app.post(scanner_url(session, "/handover"), {"csrf_token": token, "reference": reference}, status=404)
+    # Another operator's session: refused before anything is looked up.
+    staff_app.post(scanner_url(stranger_session, "/handover"), {"csrf_token": token, "reference": elsewhere.reference},
+                   status=403)
+    assert handed_over(dbsession, elsewhere) == [None]
+
+
+def test_strangers_cannot_hand_over(app_at, dbsession, session, tea):
+    booking = with_products(dbsession, session, tea)
+    app_at.post(scanner_url(session, "/handover"), {"reference": booking.reference}, status=(303, 400, 403))
+    assert handed_over(dbsession, booking) == [None]
+
+
+def test_the_guest_list_for_offline_use_carries_the_products_to_hand_over(staff_app, dbsession, session, tea,
+                                                                          booking):
+    pickup = with_products(dbsession, session, tea)
+    delivery = with_products(dbsession, session, tea, "delivery", name="Lê Thị Hoa")
+    cancelled = with_products(dbsession, session, tea, name="Kim Min-ji")
+    services.cancel_booking(dbsession, cancelled, now=NOW)
+    guests = {g["reference"]: g for g in staff_app.get(scanner_url(session, "/guests.json")).json["guests"]}
+    assert guests[pickup.reference]["products"] == ["2 × Tân Cương fish-hook tea, 200 g box"]
+    assert guests[delivery.reference]["products"] == []
+    assert guests[cancelled.reference]["products"] == []
+    assert guests[booking.reference]["products"] == []
+    handover_form(submit(staff_app, session, pickup.reference, "1")).submit()
+    guests = {g["reference"]: g for g in staff_app.get(scanner_url(session, "/guests.json")).json["guests"]}
+    assert guests[pickup.reference]["products"] == []
+
+
+def test_the_guest_list_names_the_products_in_the_staff_members_language(staff_app, dbsession, session, tea):
+    pickup = with_products(dbsession, session, tea)
+    answer = staff_app.get(scanner_url(session, "/guests.json"), headers={"Accept-Language": "vi"})
+    (guest,) = [g for g in answer.json["guests"] if g["reference"] == pickup.reference]
+    assert guest["products"] == ["2 × Trà móc câu Tân Cương, hộp 200 g"]
+
+
+def test_an_online_admission_answers_with_the_products_to_hand_over(staff_app, dbsession, session, tea):
+    pickup = with_products(dbsession, session, tea)
+    answer = staff_app.post_json(scanner_url(session, "/admit"), {"reference": pickup.reference, "scan_id": "h-1"},
+                                 headers=csrf(staff_app, session)).json
+    assert answer["ok"] and answer["products"] == ["2 × Tân Cương fish-hook tea, 200 g box"]
+
+
+def test_the_script_gets_the_hand_over_url_and_words(staff_app, session):
+    config = page_config(staff_app.get(scanner_url(session)))
+    assert config["urls"]["handover"] == scanner_url(session, "/handover")
+    assert config["messages"]["toHandOver"] == "To hand over:" and config["messages"]["handedOver"] == "Handed over"
+    assert "only works online" in config["messages"]["handOverOffline"]

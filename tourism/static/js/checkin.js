@@ -5,8 +5,9 @@
  * The page works without this script: the form below it admits by booking reference.
  *
  * Kept on the phone (localStorage): the session's guest list (with the ticket codes, so a
- * reference typed offline works) and the queue of scans made offline, each with its own id
- * (crypto.randomUUID) so that syncing twice admits nobody twice.
+ * reference typed offline works, and each guest's products to hand over) and the queue of
+ * scans made offline, each with its own id (crypto.randomUUID) so that syncing twice admits
+ * nobody twice. "Handed over" is a plain form sent online only: offline, the phone says so.
  */
 const config = JSON.parse(document.getElementById('checkin-config').textContent);
 const M = config.messages;
@@ -179,8 +180,61 @@ function facts(reference, party, admitted, remaining) {
   return rows;
 }
 
+/** The guest's products to hand over here, as far as the server (`products`) or the saved
+ * list knows: {reference, name, products} or null when there are none. */
+function pickupOf(reference, products = null) {
+  const guest = list && list.guests[reference];
+  const lines = products || (guest && guest.status !== 'cancelled' ? guest.products : null);
+  return lines && lines.length ? {reference, name: guest ? guest.name : '', products: lines} : null;
+}
+
+function hidden(name, value) {
+  const input = document.createElement('input');
+  input.type = 'hidden';
+  input.name = name;
+  input.value = value;
+  return input;
+}
+
+/** "To hand over:" with the list, and the "Handed over" form (the page's own, built here),
+ * or, with no connection, a plain word that it cannot be recorded now. */
+function showHandover(pickup) {
+  const box = $('#checkin-handover');
+  if (!pickup) {
+    box.replaceChildren();
+    return;
+  }
+  const heading = document.createElement('p');
+  heading.append(Object.assign(document.createElement('strong'), {textContent: M.toHandOver}));
+  const items = document.createElement('ul');
+  items.className = 'checkin-handover__list';
+  items.append(...pickup.products.map((line) => {
+    const item = document.createElement('li');
+    item.append(Object.assign(document.createElement('strong'), {textContent: line}));
+    return item;
+  }));
+  let action;
+  if (navigator.onLine) {
+    action = document.createElement('form');
+    action.method = 'post';
+    action.action = config.urls.handover;
+    action.dataset.handover = '';
+    const button = Object.assign(document.createElement('button'), {type: 'submit', className: 'button checkin-admit',
+                                                                    textContent: M.handedOver});
+    if (pickup.name) {
+      button.append(Object.assign(document.createElement('span'), {className: 'visually-hidden',
+                                                                   textContent: `: ${pickup.name}`}));
+    }
+    action.append(hidden('csrf_token', csrfToken), hidden('reference', pickup.reference), button);
+  } else {
+    action = Object.assign(document.createElement('p'), {className: 'notice notice--warning',
+                                                         textContent: M.handOverOffline});
+  }
+  box.replaceChildren(heading, items, action);
+}
+
 /** The big answer: colour, icon and words together. kind: ok, queued, warning, refused, info. */
-function show(kind, title, lines, rows = []) {
+function show(kind, title, lines, rows = [], pickup = null) {
   result.className = `checkin-result checkin-result--${kind}`;
   result.removeAttribute('role');
   const icon = $(`#checkin-icons`).content.querySelector(`[data-kind="${kind}"]`).cloneNode(true);
@@ -200,10 +254,12 @@ function show(kind, title, lines, rows = []) {
     row.append(dt, dd);
     return row;
   }));
+  showHandover(pickup);
   result.hidden = false;
   // On a phone the answer may be out of sight (below the camera, above the form).
   result.scrollIntoView({block: 'nearest'});
-  announce([title, ...lines].join('. '));
+  const handing = pickup ? [`${M.toHandOver} ${pickup.products.join(', ')}`] : [];
+  announce([title, ...lines, ...handing].join('. '));
 }
 
 const refuse = (message, rows) => show('refused', M.titleRefused, [message], rows);
@@ -266,9 +322,10 @@ async function onCode(text) {
   if (list && !guest) notes.push(M.notOnList);
   if (remaining <= 0) {
     // Everyone is in already, as far as this phone knows: admitted twice?
-    show('warning', M.titleCheck, [fill(M.allAdmitted, {count: party}), M.alreadyOnPhone, ...notes], rows);
+    show('warning', M.titleCheck, [fill(M.allAdmitted, {count: party}), M.alreadyOnPhone, ...notes], rows,
+         pickupOf(claims.reference));
   } else {
-    show('info', M.titleTicket, notes, rows);
+    show('info', M.titleTicket, notes, rows, pickupOf(claims.reference));
   }
   admitButton.focus({preventScroll: true});  // Enter admits; the answer above stays in view
   return undefined;
@@ -333,20 +390,25 @@ function showAnswer(body, ticket) {
   if (!body.ok) {
     const reference = ticket ? ticket.claims.reference : null;
     const known = reference ? standing(reference, ticket.claims.party) : null;
-    refuse(body.message, known ? facts(reference, known.party, known.admitted, known.remaining) : []);
+    // Everyone is in already: the guest may be back for the products.
+    show('refused', M.titleRefused, [body.message],
+         known ? facts(reference, known.party, known.admitted, known.remaining) : [],
+         known && body.reason === 'all_admitted' ? pickupOf(reference) : null);
     return;
   }
   const guest = list && list.guests[body.reference];
   if (guest) {  // the server's count, as the list holds it (scans still queued are added to it)
     guest.admitted = Math.max(guest.admitted, body.admitted);
     list.summary.admitted += body.admitted_now;
+    if (Array.isArray(body.products)) guest.products = body.products;
     store.set(LIST_KEY, list);
   }
   const lines = [fill(M.admittedNow, {count: body.admitted_now})];
   if (body.duplicate) lines.push(M.duplicateScan);
   lines.push(...body.warnings);
   show(body.warnings.length ? 'warning' : 'ok', body.duplicate ? M.titleDuplicate : M.titleAdmitted, lines,
-       facts(body.reference, body.party, body.admitted, body.remaining));
+       facts(body.reference, body.party, body.admitted, body.remaining),
+       pickupOf(body.reference, Array.isArray(body.products) ? body.products : null));
   done();
 }
 
@@ -382,7 +444,7 @@ function admitOffline(entry, reference, ticket, people, scanId, why = null) {
   if (!ticket.verified) lines.push(M.noSignatureCheck);
   if (why) lines.push(why);
   show(excess > 0 ? 'warning' : 'queued', M.titleQueued, lines,
-       facts(claims.reference, party, admitted + count, Math.max(remaining - count, 0)));
+       facts(claims.reference, party, admitted + count, Math.max(remaining - count, 0)), pickupOf(claims.reference));
   done();
 }
 
@@ -627,8 +689,25 @@ function keepOffline() {
     .catch(() => {});
 }
 
+/** "Handed over" (the page's form, or one built by showHandover): with the phone's latest
+ * CSRF token; with no connection, not sent at all, and said so. */
+function onHandover(event) {
+  const handover = event.target;
+  if (!(handover instanceof HTMLFormElement) || !('handover' in handover.dataset)) return;
+  if (!navigator.onLine) {
+    event.preventDefault();
+    const note = Object.assign(document.createElement('p'), {className: 'notice notice--warning',
+                                                             textContent: M.handOverOffline});
+    note.setAttribute('role', 'alert');
+    handover.replaceWith(note);
+    return;
+  }
+  handover.elements.csrf_token.value = csrfToken;
+}
+
 function start() {
   $('#checkin-network').hidden = false;
+  document.addEventListener('submit', onHandover);
   $('#sync-now').addEventListener('click', () => sync());
   if (typeof window.jsQR === 'function') {
     $('#checkin-scanner').hidden = false;
