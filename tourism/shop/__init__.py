@@ -24,3 +24,4 @@ def includeme(config):
     config.scan(".views")
     config.include(".labels")  # the console's printable QR label sheets for a batch
     config.include(".delivery_views")  # the console's deliveries to send, and "Mark sent"
+    config.include(".batch_console")  # the operator's batch tools: add, edit, delete a product's batches

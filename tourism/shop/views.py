@@ -10,6 +10,7 @@ from pyramid.view import view_config
 from tourism.catalog.services import experience_text, image_alt, village_text
 from tourism.i18n import _
 from tourism.shop import jsonld, services
+from tourism.shop.editing import MEDIA_PATH_PREFIX
 from tourism.shop.models import MARKETPLACE_LABELS, UNIT_LABELS, Product
 
 TEMPLATES = "tourism:shop/templates/"
@@ -30,12 +31,20 @@ def ocop_label(request, product: Product) -> str | None:
     return request.localizer.translate(_("OCOP ${stars} stars", mapping={"stars": product.ocop_stars}))
 
 
+def image_url(request, image) -> str:
+    """A product picture's address: an uploaded one is in the media store ("media/<key>",
+    served at /media/<key>), a demo one a file under tourism/static. The `image` macro of
+    tourism/templates/macros.jinja2 makes the same choice."""
+    if image.path.startswith(MEDIA_PATH_PREFIX):
+        return request.route_url("tourism.media", key=image.path.removeprefix(MEDIA_PATH_PREFIX))
+    return request.static_url(f"tourism:static/{image.path}")
+
+
 def _image(request, product: Product) -> dict | None:
     if not product.images:
         return None
     first = product.images[0]
-    return {"image": first, "alt": image_alt(first, request.locale_name),
-            "url": request.static_url(f"tourism:static/{first.path}")}
+    return {"image": first, "alt": image_alt(first, request.locale_name), "url": image_url(request, first)}
 
 
 def product_card(request, product: Product, text, reason=None) -> dict:
@@ -85,7 +94,7 @@ def product_page(request):
         "experiences": _experience_links(request, product),
         "json_ld": jsonld.product_document(
             product, text.value, url=url,
-            image_urls=[request.static_url(f"tourism:static/{image.path}") for image in product.images],
+            image_urls=[image_url(request, image) for image in product.images],
             unit_name=request.localizer.translate(UNIT_LABELS[product.unit]), award=card["ocop"]),
     }
 

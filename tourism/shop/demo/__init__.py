@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tourism.catalog.demo import DemoDataError, assign, check_codes, check_keys, images, sync, texts
 from tourism.catalog.models import Experience, PublicationStatus, Village
 from tourism.i18n import LOCALES
+from tourism.shop.editing import store_url_problem
 from tourism.shop.models import (
     BATCH_CODE_ALPHABET,
     BATCH_CODE_MAX_LENGTH,
@@ -70,8 +71,9 @@ def _store_links(data: list, where: str) -> dict:
     wanted = {}
     for position, link in enumerate(data):
         check_keys(link, {"marketplace", "url"}, f"{where}.store_links[{position}]")
-        if not link["url"].startswith("https://"):
-            raise DemoDataError(f"{where}.store_links[{position}]: not an https URL")
+        problem = store_url_problem(link["url"])  # the console's own check: one rule for both
+        if problem is not None:
+            raise DemoDataError(f"{where}.store_links[{position}]: {problem.interpolate()}")
         marketplace = Marketplace(link["marketplace"])
         wanted[marketplace] = {"marketplace": marketplace, "url": link["url"], "position": position}
     return wanted
