@@ -25,3 +25,4 @@ def includeme(config):
     config.include(".labels")  # the console's printable QR label sheets for a batch
     config.include(".delivery_views")  # the console's deliveries to send, and "Mark sent"
     config.include(".batch_console")  # the operator's batch tools: add, edit, delete a product's batches
+    config.include(".console_views")  # the operator's products: stock, details, stores, experiences, pictures

@@ -11,7 +11,6 @@ import pytest
 import transaction
 from PIL import Image
 from sqlalchemy import delete, func, select
-from webob.multidict import MultiDict
 
 from tests.concurrency import all_at_once, committed, guard_switched_off, race_engine
 from tests.conftest import stored_files
