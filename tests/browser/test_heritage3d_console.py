@@ -165,12 +165,12 @@ def test_no_axe_violations_on_the_console_pages_in_vietnamese(axe_page, live_ser
         assert violations(axe_page) == [], path
     # The pages as they show errors: an empty upload, a hotspot without numbers.
     axe_page.goto(f"{live_server}/console/heritage/new?lang=vi")
-    axe_page.locator("form.h3c-form button[type=submit]").click()
-    expect(axe_page.locator(".h3c-summary")).to_be_visible()
+    axe_page.locator("form.cf-form button[type=submit]").click()
+    expect(axe_page.locator(".cf-summary")).to_be_visible()
     assert violations(axe_page) == []
     axe_page.goto(f"{live_server}/console/heritage/{vase_copy[0]}/hotspots?lang=vi")
-    axe_page.locator("form.h3c-form button[type=submit]").first.click()
-    expect(axe_page.locator(".h3c-summary")).to_be_visible()
+    axe_page.locator("form.cf-form button[type=submit]").first.click()
+    expect(axe_page.locator(".cf-summary")).to_be_visible()
     assert violations(axe_page) == []
 
 

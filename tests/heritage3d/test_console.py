@@ -212,7 +212,7 @@ def test_missing_fields_and_files_are_each_named(testapp, dbsession, vase, store
     fill_upload(form, model=None, poster=None, slug="", **{"title-vi": ""})
     form["licence"].force_value("")
     refused = soup(form.submit(status=400))
-    linked = [a["href"] for a in refused.select(".h3c-summary a")]
+    linked = [a["href"] for a in refused.select(".cf-summary a")]
     assert linked == ["#new-slug", "#new-title-vi", "#new-licence", "#new-model", "#new-poster"]
     for target in linked:
         assert refused.find(id=target[1:])["aria-invalid"] == "true"
@@ -374,7 +374,7 @@ def test_a_hotspot_with_wrong_numbers_is_refused_with_each_field_named(testapp, 
                            {"csrf_token": token, "x": "nan", "y": "", "z": "1e999", "normal_x": "0",
                             "normal_y": "0", "normal_z": "0", "label-vi": ""}, status=400)
     page_soup = soup(refused)
-    assert [a["href"] for a in page_soup.select(".h3c-summary a")] == [
+    assert [a["href"] for a in page_soup.select(".cf-summary a")] == [
         "#hotspot-x", "#hotspot-y", "#hotspot-z", "#hotspot-label-vi"]
     assert page_soup.find(id="hotspot-x")["value"] == "nan"
     dbsession.expire_all()

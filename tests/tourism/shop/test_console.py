@@ -198,7 +198,7 @@ def test_a_new_product_with_wrong_fields_names_each_and_keeps_what_was_typed(our
     fill_new(form, slug="", price="-180000", producer="", **{"name-vi": ""})
     refused = form.submit(status=400)
     html = soup(refused)
-    linked = [a["href"] for a in html.select(".pc-summary a")]
+    linked = [a["href"] for a in html.select(".cf-summary a")]
     assert linked == ["#new-slug", "#new-name-vi", "#new-price", "#new-producer"]
     for target in linked:
         field = html.find(id=target[1:])
