@@ -13,6 +13,7 @@ from audio_guides.plays import record_play
 from tests.audio_guides import factories as audio
 from tests.conftest import stored_files
 from tests.factories import make_operator, make_staff, make_village, sign_in
+from tests.pages import form_to
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)  # 10:00 in Vietnam
 TODAY = date(2026, 12, 1)
@@ -21,7 +22,6 @@ TODAY = date(2026, 12, 1)
 @pytest.fixture
 def store(fresh_media_store):
     return fresh_media_store
-
 
 
 @pytest.fixture
@@ -41,12 +41,6 @@ def tours(dbsession):
 
 def page(app, url):
     return app.get(url, {"lang": "en"})
-
-
-def form_to(response, action_end: str):
-    """The page's one form posting to a URL ending with `action_end` (before any #fragment)."""
-    (form,) = [f for f in response.forms.values() if f.action.split("#")[0].endswith(action_end)]
-    return form
 
 
 def test_strangers_are_asked_to_sign_in_and_cannot_post(app_at, tours):

@@ -5,7 +5,6 @@ guided views edited here are what the visitors' page then shows."""
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 from webtest import Upload
 
@@ -14,6 +13,7 @@ from heritage3d.services import MAX_BYTES_SETTING, MAX_TRIANGLES_SETTING
 from tests.conftest import stored_files
 from tests.factories import make_experience, make_staff, sign_in
 from tests.heritage3d.test_editing import BAD_MODELS, BAD_POSTERS
+from tests.pages import soup, form_to
 from tourism.accounts.services import find_operator
 from tourism.catalog.models import Experience, PublicationStatus, Village
 
@@ -25,7 +25,6 @@ POSTER = (MODELS / "chu-dau-vase.webp").read_bytes()
 @pytest.fixture
 def store(fresh_media_store):
     return fresh_media_store
-
 
 
 def asset_count(dbsession) -> int:
@@ -42,16 +41,6 @@ def vase(dbsession):
 
 def page(app, url, lang="en", status=200):
     return app.get(url, {"lang": lang}, status=status)
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
-
-
-def form_to(response, action_end: str):
-    """The page's one form posting to a URL ending with `action_end`."""
-    (form,) = [f for f in response.forms.values() if f.action.split("#")[0].endswith(action_end)]
-    return form
 
 
 def asset_urls(asset) -> tuple[list[str], dict[str, dict]]:

@@ -8,7 +8,6 @@ from datetime import date, datetime, timezone
 
 import pytest
 import transaction
-from bs4 import BeautifulSoup
 from sqlalchemy import delete, func, select
 from translationstring import TranslationString
 
@@ -16,6 +15,7 @@ from tests.concurrency import all_at_once, committed, guard_switched_off, race_e
 from tests.factories import make_operator, make_staff, make_village, sign_in
 from tests.tourism.shop.factories import add_batch, make_product
 from tests.tourism.shop.test_labels import pages
+from tests.pages import soup
 from tourism.catalog.models import PublicationStatus, Village
 from tourism.db import get_session_factory, get_tm_session
 from tourism.forms import InvalidInput
@@ -62,10 +62,6 @@ def ours(app_at, product, rival):
 
 def count(dbsession) -> int:
     return dbsession.scalar(select(func.count()).select_from(ProductBatch))
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
 
 
 def list_url(product) -> str:

@@ -3,22 +3,19 @@ refunds, and no overselling when guests race for the last units (with a negative
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import transaction
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from webob.multidict import MultiDict
 
-from tests.concurrency import all_at_once, committed, guard_switched_off, race_engine
+from tests.concurrency import all_at_once, committed, guard_switched_off
 from tests.factories import contact, make_experience, make_session, make_village
-from tests.tourism.shop.factories import link, make_product
+from tests.tourism.shop.factories import committed_tea_session, link, make_product
 from tourism.booking import services
 from tourism.booking.models import Booking, BookingProductLine, BookingStatus, Fulfilment
-from tourism.db import get_session_factory, get_tm_session
 from tourism.payments.models import Payment, PaymentStatus
 from tourism.payments.settlement import settle_received_payment
 from tourism.exceptions import DomainError
 from tourism.scheduling.models import ExperienceSession
 from tourism.shop import checkout, stock
-from tourism.shop.models import Product
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)  # 08:00 in Hà Nội
 TOMORROW = NOW + timedelta(days=1)
@@ -280,31 +277,8 @@ GUESTS = 20
 @pytest.fixture
 def race_tea(db_url):
     """A committed session with plenty of seats and a product with UNITS units, on their own engine."""
-    engine = race_engine(db_url, GUESTS)
-    factory = get_session_factory(engine)
-    manager = transaction.TransactionManager(explicit=True)
-    with manager:
-        db = get_tm_session(factory, manager)
-        village = make_village(db, slug="dua-che", province="Tỉnh Đua Chè")
-        experience = make_experience(db, village, "dua-che-hai", max_party=3)
-        session_id = make_session(db, experience, IN_THREE_DAYS, capacity=GUESTS * 3).id
-        product_id = make_product(db, village, "che-dua", stock=UNITS, texts={"en": "Race tea"}).id
-    yield factory, session_id, product_id
-    with engine.begin() as conn:
-        from tourism.booking.models import BookingLine, BookingToken
-        from tourism.catalog.models import Experience, Village
-        from tourism.shop.models import ProductText
-
-        booking_ids = select(Booking.id).where(Booking.session_id == session_id)
-        for table in (BookingToken, BookingLine, BookingProductLine):
-            conn.execute(delete(table).where(table.booking_id.in_(booking_ids)))
-        conn.execute(delete(Booking).where(Booking.session_id == session_id))
-        conn.execute(delete(ExperienceSession).where(ExperienceSession.id == session_id))
-        conn.execute(delete(ProductText).where(ProductText.product_id == product_id))
-        conn.execute(delete(Product).where(Product.id == product_id))
-        conn.execute(delete(Experience).where(Experience.slug == "dua-che-hai"))
-        conn.execute(delete(Village).where(Village.slug == "dua-che"))
-    engine.dispose()
+    with committed_tea_session(db_url, GUESTS, "dua-che", units=UNITS, starts_at=IN_THREE_DAYS) as made:
+        yield made
 
 
 def race(factory, session_id, product_id) -> list[tuple]:

@@ -7,7 +7,6 @@ import io
 import json
 
 import pytest
-from bs4 import BeautifulSoup
 from PIL import Image
 from sqlalchemy import select
 from webtest import Upload
@@ -15,6 +14,7 @@ from webtest import Upload
 from tests.conftest import stored_files
 from tests.factories import make_experience, make_staff, sign_in
 from tests.tourism.shop.test_editing import add_booking, counts
+from tests.pages import soup, form_to
 from tourism.accounts.services import find_operator
 from tourism.booking.models import BookingStatus
 from tourism.catalog.models import Experience, PublicationStatus, Village
@@ -32,16 +32,6 @@ def picture(kind="PNG", size=(800, 600), colour=(40, 120, 60)) -> bytes:
 
 def page(app, url, lang="en", status=200):
     return app.get(url, {"lang": lang}, status=status)
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
-
-
-def form_to(response, action_end: str):
-    """The page's one form posting to a URL ending with `action_end`."""
-    (form,) = [f for f in response.forms.values() if f.action.split("#")[0].endswith(action_end)]
-    return form
 
 
 @pytest.fixture

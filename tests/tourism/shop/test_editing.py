@@ -8,19 +8,17 @@ import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import transaction
 from PIL import Image
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
-from tests.concurrency import all_at_once, committed, guard_switched_off, race_engine
+from tests.concurrency import all_at_once, committed, guard_switched_off
 from tests.conftest import stored_files
 from tests.factories import contact, make_experience, make_session, make_village
-from tests.tourism.shop.factories import add_store_link, link, make_product
+from tests.tourism.shop.factories import committed_tea_session, add_store_link, link, make_product
 from tourism.booking import services as booking_services
 from tourism.booking.models import Booking, BookingProductLine, BookingStatus, Fulfilment
 from tourism.catalog.demo import DemoDataError
 from tourism.catalog.models import PublicationStatus
-from tourism.db import get_session_factory, get_tm_session
 from tourism.media import MediaStore
 from tourism.scheduling.models import ExperienceSession
 from tourism.shop import checkout, demo, editing
@@ -524,30 +522,8 @@ RACERS = 24
 @pytest.fixture
 def race_tea(db_url):
     """A committed session and a product with UNITS units, on the race's own engine."""
-    engine = race_engine(db_url, RACERS)
-    factory = get_session_factory(engine)
-    manager = transaction.TransactionManager(explicit=True)
-    with manager:
-        db = get_tm_session(factory, manager)
-        village = make_village(db, slug="kho-dieu-chinh", province="Tỉnh Kho")
-        experience = make_experience(db, village, "kho-dieu-chinh-hai", max_party=3)
-        session_id = make_session(db, experience, NOW + timedelta(days=3), capacity=RACERS * 3).id
-        product_id = make_product(db, village, "che-dieu-chinh", stock=UNITS, texts={"en": "Race tea"}).id
-    yield factory, session_id, product_id
-    with engine.begin() as conn:
-        from tourism.booking.models import BookingLine, BookingToken
-        from tourism.catalog.models import Experience, Village
-
-        booking_ids = select(Booking.id).where(Booking.session_id == session_id)
-        for table in (BookingToken, BookingLine, BookingProductLine):
-            conn.execute(delete(table).where(table.booking_id.in_(booking_ids)))
-        conn.execute(delete(Booking).where(Booking.session_id == session_id))
-        conn.execute(delete(ExperienceSession).where(ExperienceSession.id == session_id))
-        conn.execute(delete(ProductText).where(ProductText.product_id == product_id))
-        conn.execute(delete(Product).where(Product.id == product_id))
-        conn.execute(delete(Experience).where(Experience.slug == "kho-dieu-chinh-hai"))
-        conn.execute(delete(Village).where(Village.slug == "kho-dieu-chinh"))
-    engine.dispose()
+    with committed_tea_session(db_url, RACERS, "kho-dieu-chinh", units=UNITS, starts_at=NOW + timedelta(days=3)) as made:
+        yield made
 
 
 def race(factory, session_id, product_id) -> list[tuple]:
