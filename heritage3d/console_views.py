@@ -25,8 +25,8 @@ from heritage3d.models import LICENCE_LABELS, GuidedView, HeritageAsset, Hotspot
 from tourism.accounts.permissions import CONSOLE, OperatorResource, row_from_url, visible_operator_id
 from tourism.accounts.views import no_store
 from tourism.catalog.models import PublicationStatus, Village
-from tourism.catalog.services import experience_text, village_text
-from tourism.forms import Form, languages, texts_values, typed
+from tourism.catalog.services import experience_text, village_text, villages_run_by
+from tourism.forms import Form, flash, page_basics, texts_values, typed, uploaded_bytes
 from tourism.media import media_store
 from tourism.uploads import BodyTooLarge
 
@@ -71,23 +71,10 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def _flash(request, message) -> None:
-    request.session.flash(request.translate(message))
 
 
-def _common(request) -> dict:
-    return {"languages": languages(request), "messages": request.session.pop_flash()}
 
 
-def _file(request, name: str) -> bytes | None:
-    """The bytes of an uploaded file field, or None when no file was chosen (it comes as text).
-
-    Read up to the body limit and a byte: the body limit already bounds what is sent with a
-    Content-Length, and a larger file (sent chunked) is then refused by check_model's size."""
-    upload = request.POST.get(name)
-    if getattr(upload, "file", None) is None or not getattr(upload, "filename", None):
-        return None
-    return upload.file.read(max_body(request.registry) + 1)
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -108,18 +95,18 @@ def assets_page(request):
              "published": asset.status == PublicationStatus.PUBLISHED,
              "poster_url": views.media_url(request, asset.poster_key)}
             for asset in request.dbsession.scalars(query)]
-    return {"rows": rows, "can_add": bool(_villages(request)), **_common(request)}
+    return {"rows": rows, "can_add": bool(_villages(request)), **page_basics(request)}
 
 
 # --- a new asset -----------------------------------------------------------------------------
 
+def _file(request, name: str) -> bytes | None:
+    return uploaded_bytes(request, name, max_body(request.registry))
+
+
 def _villages(request) -> list[Village]:
-    """The villages this person may add a model to: their operator's (an admin: all)."""
-    query = select(Village).order_by(Village.slug).options(selectinload(Village.texts))
-    operator_id = visible_operator_id(request.identity)
-    if operator_id is not None:
-        query = query.where(Village.operator_id == operator_id)
-    return list(request.dbsession.scalars(query))
+    """The villages this person may choose: their operator's (an admin: all)."""
+    return villages_run_by(request.dbsession, visible_operator_id(request.identity))
 
 
 def _budget_values(request) -> dict:
@@ -139,7 +126,7 @@ def _new_page(request, form: Form, status: int = 200) -> dict:
     villages = [{"value": str(v.id), "label": village_text(v, request.locale_name).value.name}
                 for v in _villages(request)]
     return {"form": form, "villages": villages, "licences": _licences(request), **_budget_values(request),
-            **_common(request)}
+            **page_basics(request)}
 
 
 @view_config(route_name="heritage3d.console.new", request_method="GET", permission=CONSOLE,
@@ -158,7 +145,7 @@ def new_post(request):
             limits=services.budget(request.registry.settings))
     except editing.InvalidInput as error:
         return _new_page(request, Form("new", typed(request), error.errors), status=400)
-    _flash(request, _("The model “${title}” was saved as a draft. Check its texts, then add hotspots.",
+    flash(request, _("The model “${title}” was saved as a draft. Check its texts, then add hotspots.",
                       mapping={"title": _asset_title(asset, request.locale_name)}))
     return HTTPSeeOther(request.route_path("heritage3d.console.asset", asset_id=asset.id))
 
@@ -192,7 +179,7 @@ def _asset_page(request, asset: HeritageAsset, *, form: Form | None = None, chos
             "triangles": request.fmt.number(asset.triangle_count),
             "form": form or Form("asset", _asset_values(asset)), "files": files or Form("files"),
             "experiences": experiences, "licences": _licences(request), **_budget_values(request),
-            **_common(request)}
+            **page_basics(request)}
 
 
 @view_config(route_name="heritage3d.console.asset", request_method="GET", permission=CONSOLE,
@@ -211,7 +198,7 @@ def asset_post(request):
     except editing.InvalidInput as error:
         return _asset_page(request, asset, form=Form("asset", typed(request), error.errors),
                            chosen=[c for c in chosen if isinstance(c, str)], status=400)
-    _flash(request, _("Saved."))
+    flash(request, _("Saved."))
     return HTTPSeeOther(request.route_path("heritage3d.console.asset", asset_id=asset.id))
 
 
@@ -226,9 +213,9 @@ def files_post(request):
     except editing.InvalidInput as error:
         return _asset_page(request, asset, files=Form("files", {}, error.errors), status=400)
     if model:
-        _flash(request, _("The model was replaced. Check that the hotspots still sit on it."))
+        flash(request, _("The model was replaced. Check that the hotspots still sit on it."))
     if poster:
-        _flash(request, _("The poster was replaced."))
+        flash(request, _("The poster was replaced."))
     return HTTPSeeOther(request.route_path("heritage3d.console.asset", asset_id=asset.id))
 
 
@@ -258,7 +245,7 @@ def _hotspots_page(request, asset: HeritageAsset, *, hotspot_form: Form | None =
     return {"asset": asset, "title": _asset_title(asset, request.locale_name), "v": viewer,
             "scripts": views.scripts(request), "guided": guided,
             "hotspot_form": hotspot_form or Form("hotspot"), "view_form": view_form or Form("view"),
-            **_common(request)}
+            **page_basics(request)}
 
 
 @view_config(route_name="heritage3d.console.hotspots", request_method="GET", permission=CONSOLE,
@@ -276,7 +263,7 @@ def hotspot_add(request):
     except editing.InvalidInput as error:
         return _hotspots_page(request, asset, hotspot_form=Form("hotspot", typed(request), error.errors),
                               status=400)
-    _flash(request, _("Hotspot ${number} was added.", mapping={"number": asset.hotspots.index(hotspot) + 1}))
+    flash(request, _("Hotspot ${number} was added.", mapping={"number": asset.hotspots.index(hotspot) + 1}))
     return HTTPSeeOther(request.route_path("heritage3d.console.hotspots", asset_id=asset.id, _anchor="hotspots"))
 
 
@@ -288,7 +275,7 @@ def view_add(request):
         view = editing.add_view(request.dbsession, asset, request.POST)
     except editing.InvalidInput as error:
         return _hotspots_page(request, asset, view_form=Form("view", typed(request), error.errors), status=400)
-    _flash(request, _("Guided view ${number} was added.", mapping={"number": asset.views.index(view) + 1}))
+    flash(request, _("Guided view ${number} was added.", mapping={"number": asset.views.index(view) + 1}))
     return HTTPSeeOther(request.route_path("heritage3d.console.hotspots", asset_id=asset.id, _anchor="views"))
 
 
@@ -324,7 +311,7 @@ def _item_page(request, item, form: Form | None = None, status: int = 200) -> di
     if form is None:
         form = Form(values["kind"], _hotspot_values(item) if values["kind"] == "hotspot" else _view_values(item))
     viewer = views.viewer_values(request, values["asset"])
-    return {**values, "form": form, "v": viewer, "scripts": views.scripts(request), **_common(request)}
+    return {**values, "form": form, "v": viewer, "scripts": views.scripts(request), **page_basics(request)}
 
 
 @view_config(route_name="heritage3d.console.hotspot", request_method="GET", permission=CONSOLE,
@@ -349,9 +336,9 @@ def item_post(request):
                           status=400)
     number = _item_values(request, item)["number"]
     if is_hotspot:
-        _flash(request, _("Hotspot ${number} was saved.", mapping={"number": number}))
+        flash(request, _("Hotspot ${number} was saved.", mapping={"number": number}))
     else:
-        _flash(request, _("Guided view ${number} was saved.", mapping={"number": number}))
+        flash(request, _("Guided view ${number} was saved.", mapping={"number": number}))
     return _back_to_list(request, item)
 
 
@@ -370,9 +357,9 @@ def item_move(request):
     moved = editing.move(request.dbsession, item, int(raw))
     place = _item_values(request, item)["number"]
     if moved:
-        _flash(request, _("Moved to place ${place}.", mapping={"place": place}))
+        flash(request, _("Moved to place ${place}.", mapping={"place": place}))
     else:
-        _flash(request, _("Already at place ${place}.", mapping={"place": place}))
+        flash(request, _("Already at place ${place}.", mapping={"place": place}))
     return _back_to_list(request, item)
 
 
@@ -397,7 +384,7 @@ def item_delete(request):
     else:
         message = _("Guided view ${number} (“${name}”) was deleted.", mapping={"number": values["number"],
                                                                               "name": values["name"]})
-    _flash(request, message)
+    flash(request, message)
     return _back_to_list(request, item)
 
 

@@ -101,10 +101,8 @@ DIMENSION_FIELDS = ("width_m", "height_m", "depth_m")
 
 
 def read_details(form: Mapping, problems: Problems) -> Details | None:
-    raw_licence = forms.raw(form, "licence")
-    licence = Licence(raw_licence) if raw_licence in {item.value for item in Licence} else None
-    if licence is None:
-        problems.add("licence", _("Choose the licence under which visitors may use this model."))
+    licence = forms.choice(form, "licence", Licence, problems,
+                           _("Choose the licence under which visitors may use this model."))
     creator, attribution = forms.line(form, "creator"), forms.line(form, "attribution")
     provenance = forms.paragraphs(form, "provenance")
     forms.too_long(problems, "creator", creator, CREATOR_MAX)
@@ -152,11 +150,7 @@ def dimensions_from_bounds(bounds_min, bounds_max) -> tuple[float, float, float]
 
 
 def read_status(form: Mapping, problems: Problems) -> PublicationStatus | None:
-    raw = forms.raw(form, "status")
-    if raw not in {item.value for item in PublicationStatus}:
-        problems.add("status", _("Choose whether visitors may see this model."))
-        return None
-    return PublicationStatus(raw)
+    return forms.choice(form, "status", PublicationStatus, problems, _("Choose whether visitors may see this model."))
 
 
 def parse_stop_codes(raw: str, problems: Problems) -> list[str]:

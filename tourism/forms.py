@@ -8,6 +8,7 @@ tests); a field sent as a file, or not sent, reads as "".
 
 Texts per locale use the field names `<field>-<locale>` (title-vi, title-en…).
 """
+import enum
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -90,6 +91,16 @@ def whole_number(text: str, *, max_digits: int = 12) -> int | None:
     if not (digits.isascii() and digits.isdigit()) or len(digits) > max_digits:
         return None
     return -int(digits) if negative else int(digits)
+
+
+def choice(form: Mapping, name: str, options: type[enum.Enum], problems: Problems, message):
+    """The member of `options` whose value was chosen, or None (and `message`) when none was."""
+    chosen = raw(form, name)
+    for option in options:
+        if option.value == chosen:
+            return option
+    problems.add(name, message)
+    return None
 
 
 def chosen_id(text: str) -> int | None:
@@ -178,3 +189,24 @@ def typed(request) -> dict:
 def languages(request) -> list[dict]:
     """The locales a console form has fields for, each named in the page's language."""
     return [{"code": locale, "name": request.fmt.language(locale)} for locale in LOCALES]
+
+
+def flash(request, message) -> None:
+    """A message for the next page (after the redirect), in the person's language."""
+    request.session.flash(request.translate(message))
+
+
+def page_basics(request) -> dict:
+    """What every console form page shows: the languages of its fields and the flashed messages."""
+    return {"languages": languages(request), "messages": request.session.pop_flash()}
+
+
+def uploaded_bytes(request, name: str, limit: int) -> bytes | None:
+    """The bytes of an uploaded file field, or None when no file was chosen (it comes as text).
+
+    Read up to `limit` and a byte: the view's body limit already refuses what is sent with a
+    Content-Length, and a larger file sent chunked is then refused by the file's own size check."""
+    upload = request.POST.get(name)
+    if getattr(upload, "file", None) is None or not getattr(upload, "filename", None):
+        return None
+    return upload.file.read(limit + 1)

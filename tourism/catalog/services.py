@@ -231,6 +231,15 @@ def list_provinces(dbsession) -> list[str]:
     return list(dbsession.scalars(select(Village.province).distinct().order_by(Village.province)))
 
 
+def villages_run_by(dbsession, operator_id: int | None) -> list[Village]:
+    """The villages an operator runs (None: every village, for a platform admin), by slug.
+    Console forms offer these: `visible_operator_id(request.identity)` says whose."""
+    query = select(Village).order_by(Village.slug).options(selectinload(Village.texts))
+    if operator_id is not None:
+        query = query.where(Village.operator_id == operator_id)
+    return list(dbsession.scalars(query))
+
+
 def list_villages(dbsession) -> list[Village]:
     return list(
         dbsession.scalars(

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from tourism.accounts.permissions import CONSOLE, OperatorResource, row_from_url
 from tourism.accounts.views import no_store
 from tourism.catalog.models import PublicationStatus
-from tourism.forms import Form, InvalidInput, languages, typed
+from tourism.forms import Form, InvalidInput, flash, languages, typed
 from tourism.i18n import _
 from tourism.shop import batch_editing, services
 from tourism.shop.labels import batch_resource
@@ -48,8 +48,6 @@ def village_today(village, now: datetime) -> date:
     return now.astimezone(ZoneInfo(village.time_zone)).date()
 
 
-def _flash(request, message) -> None:
-    request.session.flash(request.translate(message))
 
 
 def _product_values(request, product: Product) -> dict:
@@ -110,7 +108,7 @@ def batch_add(request):
         batch = batch_editing.add_batch(request.dbsession, product, request.POST, today=_today(request, product))
     except InvalidInput as error:
         return _batches_page(request, product, Form("batch", typed(request), error.errors), status=400)
-    _flash(request, _("Batch ${code} was added. You can now print its labels.", mapping={"code": batch.code}))
+    flash(request, _("Batch ${code} was added. You can now print its labels.", mapping={"code": batch.code}))
     return HTTPSeeOther(request.route_path("shop.console.batches", product_id=product.id,
                                            _anchor=f"batch-{batch.id}"))
 
@@ -138,7 +136,7 @@ def batch_save(request):
         batch_editing.save_batch(request.dbsession, batch, request.POST, today=_today(request, batch.product))
     except InvalidInput as error:
         return _batch_page(request, batch, Form("edit", typed(request), error.errors), status=400)
-    _flash(request, _("Batch ${code} was saved.", mapping={"code": batch.code}))
+    flash(request, _("Batch ${code} was saved.", mapping={"code": batch.code}))
     return HTTPSeeOther(request.route_path("shop.console.batches", product_id=batch.product_id,
                                            _anchor=f"batch-{batch.id}"))
 
@@ -156,7 +154,7 @@ def batch_delete(request):
     batch = request.context.obj
     code, product_id = batch.code, batch.product_id
     batch_editing.delete_batch(request.dbsession, batch)
-    _flash(request, _("Batch ${code} was deleted.", mapping={"code": code}))
+    flash(request, _("Batch ${code} was deleted.", mapping={"code": code}))
     return HTTPSeeOther(request.route_path("shop.console.batches", product_id=product_id))
 
 

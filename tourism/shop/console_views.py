@@ -23,8 +23,8 @@ from sqlalchemy.orm import selectinload
 from tourism.accounts.permissions import CONSOLE, OperatorResource, row_from_url, visible_operator_id
 from tourism.accounts.views import no_store
 from tourism.catalog.models import PublicationStatus, Village
-from tourism.catalog.services import experience_text, image_alt, village_text
-from tourism.forms import Form, languages, texts_values, typed
+from tourism.catalog.services import experience_text, image_alt, village_text, villages_run_by
+from tourism.forms import Form, flash, page_basics, texts_values, typed, uploaded_bytes
 from tourism.i18n import LOCALES, _
 from tourism.media import media_store
 from tourism.shop import editing, services
@@ -72,21 +72,13 @@ def batches_path(request, product: Product) -> str | None:
     return request.route_path(BATCHES_ROUTE, product_id=product.id)
 
 
-def _flash(request, message) -> None:
-    request.session.flash(request.translate(message))
 
 
-def _common(request) -> dict:
-    return {"languages": languages(request), "messages": request.session.pop_flash()}
 
 
 def _villages(request) -> list[Village]:
-    """The villages this person may put a product in: their operator's (an admin: all)."""
-    query = select(Village).order_by(Village.slug).options(selectinload(Village.texts))
-    operator_id = visible_operator_id(request.identity)
-    if operator_id is not None:
-        query = query.where(Village.operator_id == operator_id)
-    return list(request.dbsession.scalars(query))
+    """The villages this person may choose: their operator's (an admin: all)."""
+    return villages_run_by(request.dbsession, visible_operator_id(request.identity))
 
 
 def _choices(request) -> dict:
@@ -121,7 +113,7 @@ def products_page(request):
                      "price": price_per_unit(request, product), "stock": request.fmt.number(product.stock),
                      "published": product.status == PublicationStatus.PUBLISHED,
                      "image_url": image_url(request, first) if first else None})
-    return {"rows": rows, "can_add": bool(_villages(request)), **_common(request)}
+    return {"rows": rows, "can_add": bool(_villages(request)), **page_basics(request)}
 
 
 # --- a new product ---------------------------------------------------------------------------
@@ -129,7 +121,7 @@ def products_page(request):
 def _new_page(request, form: Form, status: int = 200) -> dict:
     no_store(request)
     request.response.status = status
-    return {"form": form, **_choices(request), **_common(request)}
+    return {"form": form, **_choices(request), **page_basics(request)}
 
 
 @view_config(route_name="shop.console.product_new", request_method="GET", permission=CONSOLE,
@@ -147,7 +139,7 @@ def new_post(request):
         product = editing.create_product(request.dbsession, request.POST, villages=_villages(request))
     except editing.InvalidInput as error:
         return _new_page(request, Form("new", typed(request), error.errors), status=400)
-    _flash(request, _("“${name}” was saved as a draft. Add its pictures and its stock, then make it visible.",
+    flash(request, _("“${name}” was saved as a draft. Add its pictures and its stock, then make it visible.",
                       mapping={"name": product_name(product, request.locale_name)}))
     return HTTPSeeOther(request.route_path("shop.console.product", product_id=product.id))
 
@@ -217,7 +209,7 @@ def _product_page(request, product: Product, *, details: Form | None = None, sto
         "stores": stores, "store_rows": _store_rows(stores),
         "marketplaces": [{"value": m.value, "label": request.translate(MARKETPLACE_LABELS[m])} for m in Marketplace],
         "links": links, "experiences": experiences,
-        **_choices(request), **_common(request),
+        **_choices(request), **page_basics(request),
     }
 
 
@@ -240,9 +232,9 @@ def details_post(request):
     except editing.InvalidInput as error:
         request.dbsession.expire(product)  # a refused slug was undone in the database: show what is saved
         return _product_page(request, product, details=Form("details", typed(request), error.errors), status=400)
-    _flash(request, _("Saved."))
+    flash(request, _("Saved."))
     if removed:
-        _flash(request, _("The product moved to another village, so it is no longer shown on the old "
+        flash(request, _("The product moved to another village, so it is no longer shown on the old "
                           "village's experiences."))
     return _back(request, product, "details")
 
@@ -257,9 +249,9 @@ def stock_post(request):
         return _product_page(request, product, stock=Form("stock", typed(request), error.errors), status=400)
     mapping = {"count": abs(done.change), "stock": done.stock}
     if done.change > 0:
-        _flash(request, _("${count} added. In stock now: ${stock}.", mapping=mapping))
+        flash(request, _("${count} added. In stock now: ${stock}.", mapping=mapping))
     else:
-        _flash(request, _("${count} taken out. In stock now: ${stock}.", mapping=mapping))
+        flash(request, _("${count} taken out. In stock now: ${stock}.", mapping=mapping))
     return _back(request, product, "stock")
 
 
@@ -271,7 +263,7 @@ def stores_post(request):
         editing.save_store_links(request.dbsession, product, request.POST)
     except editing.InvalidInput as error:
         return _product_page(request, product, stores=Form("stores", typed(request), error.errors), status=400)
-    _flash(request, _("The other stores were saved."))
+    flash(request, _("The other stores were saved."))
     return _back(request, product, "stores")
 
 
@@ -285,7 +277,7 @@ def experiences_post(request):
     except editing.InvalidInput as error:
         return _product_page(request, product, links=Form("links", typed(request), error.errors), chosen=chosen,
                              status=400)
-    _flash(request, _("The experiences were saved."))
+    flash(request, _("The experiences were saved."))
     return _back(request, product, "experiences")
 
 
@@ -313,18 +305,9 @@ def _images_page(request, product: Product, *, upload: Form | None = None, edite
     return {"product": product, "name": product_name(product, request.locale_name), "images": images,
             "upload": upload or Form("upload"), "can_add": len(images) < editing.MAX_IMAGES,
             "max_images": editing.MAX_IMAGES, "max_size": request.fmt.file_size(editing.IMAGE_MAX_BYTES),
-            "min_side": editing.IMAGE_MIN_SIDE, "max_side": editing.IMAGE_MAX_SIDE, **_common(request)}
+            "min_side": editing.IMAGE_MIN_SIDE, "max_side": editing.IMAGE_MAX_SIDE, **page_basics(request)}
 
 
-def _file(request, name: str) -> bytes | None:
-    """The bytes of an uploaded file field, or None when no file was chosen (it comes as text).
-
-    Read up to the body limit and a byte: a larger file (sent chunked, without a length the
-    body limit could refuse) is then refused by the picture's own size check."""
-    upload = request.POST.get(name)
-    if getattr(upload, "file", None) is None or not getattr(upload, "filename", None):
-        return None
-    return upload.file.read(max_body(request.registry) + 1)
 
 
 @view_config(route_name="shop.console.product_images", request_method="GET", permission=CONSOLE,
@@ -339,10 +322,10 @@ def image_upload(request):
     product = request.context.obj
     try:
         image = editing.add_image(request.dbsession, media_store(request.registry), product, request.POST,
-                                  _file(request, "image"))
+                                  uploaded_bytes(request, "image", max_body(request.registry)))
     except editing.InvalidInput as error:
         return _images_page(request, product, upload=Form("upload", typed(request), error.errors), status=400)
-    _flash(request, _("The picture was added."))
+    flash(request, _("The picture was added."))
     return HTTPSeeOther(request.route_path("shop.console.product_images", product_id=product.id,
                                            _anchor=f"image-{image.id}"))
 
@@ -376,7 +359,7 @@ def image_post(request):
     except editing.InvalidInput as error:
         return _images_page(request, _image_product(request, image), edited=image,
                             edit_form=Form(f"image-{image.id}", typed(request), error.errors), status=400)
-    _flash(request, _("The picture's description was saved."))
+    flash(request, _("The picture's description was saved."))
     return _to_images(request, image)
 
 
@@ -394,9 +377,9 @@ def image_move(request):
     moved = editing.move_image(request.dbsession, image, int(raw))
     place = [i.id for i in _image_product(request, image).images].index(image.id) + 1
     if moved:
-        _flash(request, _("Moved to place ${place}.", mapping={"place": place}))
+        flash(request, _("Moved to place ${place}.", mapping={"place": place}))
     else:
-        _flash(request, _("Already at place ${place}.", mapping={"place": place}))
+        flash(request, _("Already at place ${place}.", mapping={"place": place}))
     return _to_images(request, image)
 
 
@@ -414,7 +397,7 @@ def image_remove_page(request):
 def image_remove(request):
     image = request.context.obj
     editing.remove_image(request.dbsession, image)
-    _flash(request, _("The picture was removed."))
+    flash(request, _("The picture was removed."))
     return _to_images(request, image, anchor="pictures")
 
 

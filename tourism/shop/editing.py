@@ -152,11 +152,7 @@ def read_price(form: Mapping, problems: Problems) -> int | None:
 
 
 def read_unit(form: Mapping, problems: Problems) -> Unit | None:
-    raw = forms.raw(form, "unit")
-    if raw not in {unit.value for unit in Unit}:
-        problems.add("unit", _("Choose what one unit is: a box, a piece or a kilogram."))
-        return None
-    return Unit(raw)
+    return forms.choice(form, "unit", Unit, problems, _("Choose what one unit is: a box, a piece or a kilogram."))
 
 
 def read_ocop_stars(form: Mapping, problems: Problems) -> int | None:
@@ -202,11 +198,8 @@ def read_details(form: Mapping, problems: Problems) -> Details | None:
 
 
 def read_status(form: Mapping, problems: Problems) -> PublicationStatus | None:
-    raw = forms.raw(form, "status")
-    if raw not in {item.value for item in PublicationStatus}:
-        problems.add("status", _("Choose whether visitors may see this product."))
-        return None
-    return PublicationStatus(raw)
+    return forms.choice(form, "status", PublicationStatus, problems,
+                        _("Choose whether visitors may see this product."))
 
 
 def _apply_details(product: Product, details: Details) -> None:
