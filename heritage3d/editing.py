@@ -234,11 +234,7 @@ def read_slug(dbsession, form: Mapping, problems: Problems) -> str:
 
 
 def read_village(form: Mapping, villages: Sequence[Village], problems: Problems) -> Village | None:
-    raw = forms.raw(form, "village")
-    village = next((v for v in villages if str(v.id) == raw), None)
-    if village is None:
-        problems.add("village", _("Choose the village this model belongs to."))
-    return village
+    return forms.chosen_row(form, "village", villages, problems, _("Choose the village this model belongs to."))
 
 
 def create_asset(dbsession, store, form: Mapping, *, villages: Sequence[Village], model: bytes | None,

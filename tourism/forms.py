@@ -103,6 +103,15 @@ def choice(form: Mapping, name: str, options: type[enum.Enum], problems: Problem
     return None
 
 
+def chosen_row(form: Mapping, name: str, rows: Sequence, problems: Problems, message):
+    """The row among `rows` whose id was chosen, or None (and `message`): only rows offered count."""
+    chosen = raw(form, name)
+    found = next((row for row in rows if str(row.id) == chosen), None)
+    if found is None:
+        problems.add(name, message)
+    return found
+
+
 def chosen_id(text: str) -> int | None:
     """An id picked in a form (a <select> or checkbox value): a plain number, else None."""
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None

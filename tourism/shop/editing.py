@@ -105,11 +105,7 @@ class Details:
 
 
 def read_village(form: Mapping, villages: Sequence[Village], problems: Problems) -> Village | None:
-    raw = forms.raw(form, "village")
-    village = next((v for v in villages if str(v.id) == raw), None)
-    if village is None:
-        problems.add("village", _("Choose the village that makes this product."))
-    return village
+    return forms.chosen_row(form, "village", villages, problems, _("Choose the village that makes this product."))
 
 
 def read_slug(dbsession, form: Mapping, problems: Problems, product: Product | None = None) -> str:
