@@ -4,6 +4,18 @@ Every console view names a permission and gets, from its route factory, a resour
 which operator owns the object (an `OperatorResource`). Admins may do anything; an
 operator's owner and staff may work only on their own operator's objects. Queries that list
 things across operators narrow themselves with `visible_operator_id`.
+
+Owner and staff: both roles get STAFF_PERMISSIONS (CONSOLE, CHECKIN, PAYMENTS) on their own
+operator's objects. MANAGE (the operator's staff, editing experiences and schedules, cancelling
+whole sessions, refunds with override, reports) is for the operator's owners and for admins:
+
+- on an operator's object, `OperatorResource(operator_id, obj)` grants MANAGE to the principal
+  `operator:<id>:owner` only, so `permission=MANAGE` on a view routed through `row_from_url`
+  is enough;
+- on pages that are not about one object (a list, a "new" form), use the route factory
+  `OwnerRoot` (MANAGE for admins and for owners of any operator, who then see only their own
+  operator's rows through `visible_operator_id`), or ask `can_manage(request, operator_id)`
+  in a view or template (e.g. to show an "Edit" button only to those who may use it).
 """
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyone
 from pyramid.httpexceptions import HTTPNotFound
@@ -17,10 +29,17 @@ CONSOLE = "console"
 CHECKIN = "checkin"
 PAYMENTS = "payments"
 STAFF_PERMISSIONS = (CONSOLE, CHECKIN, PAYMENTS)
+# Running the operator: its staff, experiences, schedules, whole-session cancels, refund
+# overrides, reports. Owners and admins only.
+MANAGE = "manage"
 
 
 def operator_principal(operator_id: int) -> str:
     return f"operator:{operator_id}"
+
+
+def owner_principal(operator_id: int) -> str:
+    return f"{operator_principal(operator_id)}:owner"
 
 
 def principals_for(user) -> list[str]:
@@ -54,8 +73,35 @@ class OperatorResource:
     def __acl__(self):
         acl = [(Allow, ADMIN, ALL_PERMISSIONS)]
         if self.operator_id is not None:
+            acl.append((Allow, owner_principal(self.operator_id), MANAGE))
             acl.append((Allow, operator_principal(self.operator_id), STAFF_PERMISSIONS))
         return acl
+
+
+class OwnerRoot(ConsoleRoot):
+    """Console pages about the signed-in person's operator as a whole (its staff, its
+    reports): CONSOLE for everyone signed in, MANAGE for admins and for owners of their operator.
+    Views must still narrow what they show with `visible_operator_id`."""
+
+    @property
+    def __acl__(self):
+        acl = [(Allow, ADMIN, ALL_PERMISSIONS), (Allow, Authenticated, CONSOLE)]
+        user = getattr(self.request, "identity", None) if self.request is not None else None
+        if user is not None and user.operator_id is not None:
+            acl.append((Allow, owner_principal(user.operator_id), MANAGE))
+        return acl
+
+
+def can_manage(request, operator_id: int | None = None) -> bool:
+    """Whether the signed-in person may MANAGE `operator_id`'s things (None: their own operator)."""
+    user = request.identity
+    if user is None:
+        return False
+    if operator_id is None:
+        operator_id = user.operator_id
+    if operator_id is None:
+        return bool(user.is_admin)
+    return bool(request.has_permission(MANAGE, OperatorResource(operator_id)))
 
 
 def visible_operator_id(user) -> int | None:
