@@ -45,8 +45,55 @@ class User(Base):
     # Signed-in browsers carry this number; raising it signs the user out everywhere.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+    # The language of the e-mails we send them: chosen when they were added, then the one
+    # they last signed in with. None (older accounts): the language of the page they ask from.
+    locale: Mapped[str | None] = mapped_column(String(8))
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    # Set when an owner removed them but other rows still refer to them: they can no longer
+    # sign in, and lists no longer show them.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
 
     operator: Mapped[Operator | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_at is None
+
+
+class TokenPurpose(enum.StrEnum):
+    RESET = "reset"  # "Forgot your password?": works for an hour
+    INVITE = "invite"  # an owner added them: works for a week
+
+
+class PasswordToken(Base):
+    """A link that lets its holder choose the account's password, once, before it expires.
+
+    Only the SHA-256 of the token is stored: the database alone opens no account.
+    """
+
+    __tablename__ = "password_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(str_enum(TokenPurpose, "token_purpose"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class ResetRequest(Base):
+    """A "Forgot your password?" request, whether or not the e-mail has an account: counted to
+    limit how many links one address or one account can be sent."""
+
+    __tablename__ = "password_reset_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), index=True)
 
 
 class SignInFailure(Base):

@@ -19,7 +19,7 @@ class SessionSecurityPolicy:
         if user_id is None:
             return None
         user = request.dbsession.get(User, user_id)
-        if user is None or user.session_version != request.session.get(VERSION_KEY):
+        if user is None or not user.is_active or user.session_version != request.session.get(VERSION_KEY):
             return None
         return user
 

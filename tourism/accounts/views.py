@@ -5,8 +5,8 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
-from tourism.accounts.permissions import CONSOLE
-from tourism.accounts.services import authenticate, normalise_email
+from tourism.accounts.permissions import CONSOLE, OwnerRoot
+from tourism.accounts.services import authenticate, normalise_email, signed_in
 from tourism.accounts.throttle import clear_failures, record_failure, wait_before_sign_in
 from tourism.i18n import _
 
@@ -34,7 +34,8 @@ def sign_in_page(request):
     no_store(request)
     if request.identity is not None:
         return HTTPSeeOther(safe_next(request, request.params.get("next")))
-    return {"next": request.params.get("next", ""), "email": "", "error": None}
+    return {"next": request.params.get("next", ""), "email": "", "error": None,
+            "messages": request.session.pop_flash()}
 
 
 @view_config(route_name="accounts.sign_in", request_method="POST", renderer=SIGN_IN_TEMPLATE)
@@ -45,7 +46,7 @@ def sign_in(request):
 
     def refuse(status, error):
         request.response.status = status
-        return {"next": request.POST.get("next", ""), "email": email, "error": error}
+        return {"next": request.POST.get("next", ""), "email": email, "error": error, "messages": []}
 
     wait = wait_before_sign_in(request.dbsession, key, address, request.now)
     if wait is not None:
@@ -56,6 +57,7 @@ def sign_in(request):
         record_failure(request.dbsession, key, address, request.now)
         return refuse(400, _("That e-mail and password do not match an account. Check them and try again."))
     clear_failures(request.dbsession, key)
+    signed_in(user, now=request.now, locale=request.locale_name)
     headers = remember(request, user.id)
     return HTTPSeeOther(safe_next(request, request.POST.get("next")), headers=headers)
 
@@ -69,4 +71,7 @@ def sign_out(request):
 @view_config(route_name="console.home", permission=CONSOLE, renderer="tourism:accounts/templates/console_home.jinja2")
 def console_home(request):
     no_store(request)
-    return {"links": request.registry.get("console.links", [])}
+    # Only the pages this person may open: staff see no "Your team" (MANAGE) link.
+    root = OwnerRoot(request)
+    links = [link for link in request.registry.get("console.links", []) if request.has_permission(link.permission, root)]
+    return {"links": links, "messages": request.session.pop_flash()}
