@@ -162,20 +162,21 @@ def invite_post(request):
              renderer=TEMPLATES + "person_remove.jinja2")
 def remove_page(request):
     no_store(request)
-    return _row(request, _person(request))
+    return dict(_row(request, _person(request)), error=None)
 
 
 @view_config(route_name="accounts.staff.remove", request_method="POST", permission=MANAGE,
              renderer=TEMPLATES + "person_remove.jinja2")
 def remove_post(request):
     person = _person(request)
+    myself = person.id == request.identity.id
     try:
         people.remove_person(request.dbsession, person, now=request.now)
     except DomainError as error:
         no_store(request)
         request.response.status = 409
         return dict(_row(request, person), error=error.message)
-    if person.id == request.identity.id:
+    if myself:
         return HTTPSeeOther(request.route_path("accounts.sign_in"))  # they removed themselves: signed out
     flash(request, _("${name} was removed from the team and signed out everywhere.", mapping={"name": person.display_name}))
     return HTTPSeeOther(request.route_path("accounts.staff"))
