@@ -6,3 +6,4 @@ def includeme(config):
     config.add_route("catalog.village", "/villages/{slug}")
     config.add_route("catalog.experience", "/experiences/{slug}")
     config.scan(".views")
+    config.include(".console_views")  # the operator's experiences: texts, prices, policy, visibility

@@ -7,3 +7,4 @@ def includeme(config):
 
     # Keeps the rolling horizon of sessions filled as days pass; idempotent.
     config.add_worker_task("scheduling.materialise", materialise_task, interval=3600)
+    config.include(".console_views")  # the operator's schedules, extra sessions, closures and seats, previewed
