@@ -18,5 +18,6 @@ def includeme(config):
     config.add_route("booking.availability_json", "/api/experiences/{slug}/availability")
     config.scan(".views")
     config.scan(".emails")
+    config.include(".session_views")  # the console's session page: cancel or move all its bookings at once
     # Holds also stop counting the moment they expire; this frees their seats for good.
     config.add_worker_task("booking.expire_holds", expire_holds_task, interval=30)
