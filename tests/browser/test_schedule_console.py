@@ -73,7 +73,7 @@ def test_next_seasons_schedule_on_a_phone(live_server, live_db, axe_page, season
     # The preview: the new sessions, nothing saved yet.
     new_sessions = page.locator(".sc-effect").first.locator("li")
     assert new_sessions.count() > 0
-    assert "2027" in new_sessions.first.inner_text()
+    assert "2027" in new_sessions.first.text_content()
     previewed = int(page.locator(".sc-effect .sc-count").first.inner_text().strip("() "))
     checked(page)
     assert committed(live_db, lambda db: db.scalars(select(ScheduleRule).where(

@@ -110,7 +110,8 @@ def _experience_page(request, experience: Experience, *, texts: Form | None = No
         "published": published,
         "public_url": request.route_url("catalog.experience", slug=experience.slug) if published else None,
         "schedule_url": schedule_path(request, experience),
-        "policy_lines": [request.translate(line) for line in describe_cancellation_policy(experience.cancellation_rules)],
+        "policy_lines": [request.translate(line)
+                         for line in describe_cancellation_policy(experience.cancellation_rules)],
         "tiers": [{"code": code, "label": request.translate(label)} for code, label in PRICE_TIERS.items()],
         "policy_rows": editing.POLICY_ROWS,
         "max_price": request.fmt.money(editing.MAX_PRICE), "max_party": editing.MAX_PARTY,

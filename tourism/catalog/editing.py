@@ -178,7 +178,8 @@ def read_policy(form: Mapping, problems: Problems) -> list[tuple[int, int]]:
     seen: dict[int, str] = {}
     for row in range(POLICY_ROWS):
         hours_name, percent_name = f"hours-{row}", f"percent-{row}"
-        raw_hours, raw_percent = forms.raw(form, hours_name).strip(), forms.raw(form, percent_name).strip().rstrip("%").strip()
+        raw_hours = forms.raw(form, hours_name).strip()
+        raw_percent = forms.raw(form, percent_name).strip().rstrip("%").strip()
         if not raw_hours and not raw_percent:
             continue
         hours = forms.whole_number(raw_hours, max_digits=6) if raw_hours else None
@@ -258,7 +259,8 @@ def save_status(dbsession, experience: Experience, form: Mapping, *, today: date
 
 def operator_experiences(dbsession, operator_id: int | None) -> list[Experience]:
     """An operator's experiences (None: all, for an admin), by village and slug."""
-    query = select(Experience).join(Village, Village.id == Experience.village_id).order_by(Village.slug, Experience.slug)
+    query = (select(Experience).join(Village, Village.id == Experience.village_id)
+             .order_by(Village.slug, Experience.slug))
     if operator_id is not None:
         query = query.where(Village.operator_id == operator_id)
     return list(dbsession.scalars(query))

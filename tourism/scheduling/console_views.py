@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.interfaces import IRoutesMapper
+from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
 from tourism.accounts.permissions import MANAGE, OperatorResource, row_from_url
@@ -84,7 +85,7 @@ def describe(request, pattern: editing.Pattern) -> dict:
     return {"days": _days_text(request, pattern.weekdays),
             "times": fmt.list(fmt.time(t) for t in pattern.times),
             "dates": request.translate(dates),
-            "seats": request.translate(_("${count} seats a session", mapping={"count": pattern.capacity}))}
+            "seats": request.fmt.number(pattern.capacity)}
 
 
 def _months_only(request, rule: ScheduleRule) -> str | None:
@@ -112,6 +113,7 @@ def _preview_view(request, experience: Experience, preview: editing.Preview) -> 
         rows = [{"when": _when(request, experience, e.starts_at), "capacity": e.capacity,
                  "before": e.before_capacity} for e in effects[:PREVIEW_LIMIT]]
         return {"rows": rows, "count": len(effects), "more": max(0, len(effects) - PREVIEW_LIMIT),
+                "first": _when(request, experience, effects[0].starts_at) if effects else None,
                 "last": _when(request, experience, effects[-1].starts_at) if effects else None}
 
     blockers = [{"when": _when(request, experience, b.starts_at), "taken": b.taken, "kind": b.kind,
@@ -123,14 +125,23 @@ def _preview_view(request, experience: Experience, preview: editing.Preview) -> 
             "first_day": fmt.date(preview.first_day), "last_day": fmt.date(preview.last_day)}
 
 
-def _summary_message(request, preview: editing.Preview):
-    counts = {"new": len(preview.of(editing.NEW)), "gone": len(preview.of(editing.GONE)),
-              "closed": len(preview.of(editing.CLOSED)), "reopened": len(preview.of(editing.REOPENED)),
-              "seats": len(preview.of(editing.SEATS))}
-    if not any(counts.values()):
-        return _("Saved. The sessions up to ${last} did not change.", mapping={"last": request.fmt.date(preview.last_day)})
-    return _("Saved: ${new} new sessions, ${gone} removed, ${closed} closed, ${reopened} open again, ${seats} with "
-             "other seats.", mapping=counts)
+SUMMARY_PARTS = (
+    (editing.NEW, _("New sessions: ${count}")),
+    (editing.GONE, _("Sessions removed: ${count}")),
+    (editing.CLOSED, _("Sessions closed: ${count}")),
+    (editing.REOPENED, _("Sessions open again: ${count}")),
+    (editing.SEATS, _("Sessions with other seats: ${count}")),
+)
+
+
+def _summary_message(request, preview: editing.Preview) -> str:
+    """What a save did, in one line: only the kinds of change that happened."""
+    parts = [request.translate(part, mapping={"count": len(preview.of(kind))})
+             for kind, part in SUMMARY_PARTS if preview.of(kind)]
+    if not parts:
+        return request.translate(_("Saved. No session up to ${last} changed.",
+                                   mapping={"last": request.fmt.date(preview.last_day)}))
+    return request.translate(_("Saved. ${changes}.", mapping={"changes": "; ".join(parts)}))
 
 
 # --- the schedule page -----------------------------------------------------------------------
@@ -227,7 +238,7 @@ def _run(request, experience: Experience, change, *, page: dict):
     today = village_today(request, experience)
     try:
         preview = editing.run_change(request.dbsession, experience, change, today=today,
-                                     horizon_days=horizon_days(request), save=save,
+                                     horizon_days=horizon_days(request), save=save, now=request.now,
                                      expected=(request.POST.get("fingerprint") or "-") if save else None)
     except editing.Blocked as refused:
         return _preview_page(request, experience, refused.preview, page, status=409)
@@ -235,7 +246,7 @@ def _run(request, experience: Experience, change, *, page: dict):
         return _preview_page(request, experience, changed.preview, page, status=409, changed=True)
     if not save:
         return _preview_page(request, experience, preview, page)
-    flash(request, _summary_message(request, preview))
+    request.session.flash(_summary_message(request, preview))
     return _to_schedule(request, experience, page.get("anchor"))
 
 
@@ -243,8 +254,6 @@ def _preview_page(request, experience: Experience, preview: editing.Preview, pag
                   changed: bool = False):
     no_store(request)
     request.response.status = status
-    from pyramid.renderers import render_to_response
-
     values = {"danger": False, "form": None, "days": set(), "hidden": [],
               "experience": experience, "title": experience_title(experience, request.locale_name),
               "time_zone": request.fmt.time_zone(experience.village.time_zone),
@@ -328,7 +337,7 @@ def _removal(request, experience: Experience, change, page: dict):
     if request.method == "GET":
         today = village_today(request, experience)
         preview = editing.run_change(request.dbsession, experience, change, today=today,
-                                     horizon_days=horizon_days(request), save=False)
+                                     horizon_days=horizon_days(request), save=False, now=request.now)
         return _preview_page(request, experience, preview, page)
     return _run(request, experience, change, page=page)
 
@@ -386,7 +395,8 @@ def one_off_new(request):
     values = {"day": local.date().isoformat(), "time": local.strftime("%H:%M"), "capacity": str(one_off.capacity)}
     page = {"heading": _("Extra session"),
             "one_off_what": {"when": _when(request, experience, one_off.starts_at), "capacity": one_off.capacity},
-            "kind": "one_off", "action": request.route_path("scheduling.console.one_off_new", experience_id=experience.id),
+            "kind": "one_off",
+            "action": request.route_path("scheduling.console.one_off_new", experience_id=experience.id),
             "hidden": _hidden(values), "form": Form("one-off", values), "save_label": _("Add the session"),
             "anchor": "extra"}
     try:
@@ -399,7 +409,7 @@ def one_off_new(request):
 def one_off_remove(request):
     session = request.context.obj
     experience = session.experience
-    if not session.is_one_off or session.status != SessionStatus.OPEN:
+    if not session.is_one_off or session.status != SessionStatus.OPEN or session.starts_at <= request.now:
         raise HTTPNotFound()
     page = {"heading": _("Remove an extra session"),
             "one_off_what": {"when": _when(request, experience, session.starts_at), "capacity": session.capacity},
@@ -450,9 +460,9 @@ def section_get(request):
 @view_config(route_name="scheduling.console.session_capacity", request_method="GET", permission=MANAGE)
 def capacity_get(request):
     session = request.context.obj
+    day = _local_day(session.experience, session.starts_at).isoformat()
     return HTTPSeeOther(request.route_path("scheduling.console.schedule", experience_id=session.experience_id,
-                                           _query={"from": _local_day(session.experience, session.starts_at).isoformat()},
-                                           _anchor=f"session-{session.id}"))
+                                           _query={"from": day}, _anchor=f"session-{session.id}"))
 
 
 def includeme(config):

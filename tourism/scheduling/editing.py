@@ -127,7 +127,8 @@ def _numbers(text: str, top: int) -> list[int]:
 
 def pattern_values(pattern: Pattern) -> dict:
     """The rule form's fields for `pattern` (weekday is a list: several checkboxes)."""
-    return {"weekday": [str(d) for d in pattern.weekdays], "times": ", ".join(t.strftime("%H:%M") for t in pattern.times),
+    return {"weekday": [str(d) for d in pattern.weekdays],
+            "times": ", ".join(t.strftime("%H:%M") for t in pattern.times),
             "valid_from": pattern.valid_from.isoformat(),
             "valid_until": pattern.valid_until.isoformat() if pattern.valid_until else "",
             "capacity": str(pattern.capacity)}
@@ -214,12 +215,15 @@ def read_capacity(form: Mapping, name: str, problems: Problems) -> int | None:
     return None
 
 
+_WEEKDAY_VALUES = frozenset("0123456")
+
+
 def read_pattern(form: Mapping, *, today: date) -> Pattern:
     """The rule form as a Pattern, or InvalidInput naming every wrong field."""
     problems = Problems()
     chosen = form.getall("weekday") if hasattr(form, "getall") else form.get("weekday", [])
     chosen = [chosen] if isinstance(chosen, str) else chosen
-    weekdays = tuple(sorted({int(d) for d in chosen if isinstance(d, str) and d in ("0", "1", "2", "3", "4", "5", "6")}))
+    weekdays = tuple(sorted({int(d) for d in chosen if isinstance(d, str) and d in _WEEKDAY_VALUES}))
     if not weekdays:
         problems.add("weekday", _("Tick at least one day of the week."))
     times = read_times(form, "times", problems)
@@ -407,7 +411,7 @@ Change = Callable[[object], None]
 
 
 def run_change(dbsession, experience: Experience, change: Change, *, today: date, horizon_days: int,
-               save: bool, expected: str | None = None) -> Preview:
+               save: bool, expected: str | None = None, now: datetime | None = None) -> Preview:
     """Apply `change(dbsession)` and materialise the sessions, in a savepoint; return what it
     did to the sessions from `today` to the horizon.
 
@@ -415,8 +419,11 @@ def run_change(dbsession, experience: Experience, change: Change, *, today: date
     is in the way (raises Blocked) or `expected` (the previewed fingerprint) differs from what
     it did (raises PreviewChanged); then rolled back too. `change` may raise InvalidInput
     (rolled back). Saving locks the experience's sessions in the window until the commit.
+    Given `now`, holds expired by then are released first, so they stand in nobody's way.
     """
     start, end, last = _window(experience, today, horizon_days)
+    if now is not None:
+        _release_expired_holds(dbsession, experience, start, end, now)
     # The rows stay referenced, so materialising works from what was read (and locked) here.
     rows = _sessions(dbsession, experience, start, end, lock=save and SCHEDULE_GUARD.enabled)
     before = {s.id: _state(s) for s in rows}
@@ -468,6 +475,15 @@ def run_change(dbsession, experience: Experience, change: Change, *, today: date
     else:
         savepoint.commit()
     return preview
+
+
+def _release_expired_holds(dbsession, experience: Experience, start: datetime, end: datetime, now: datetime) -> None:
+    from tourism.booking.services import release_expired_holds  # booking builds on scheduling, not the reverse
+
+    for session_id in dbsession.scalars(select(ExperienceSession.id).where(
+            ExperienceSession.experience_id == experience.id, ExperienceSession.seats_held > 0,
+            ExperienceSession.starts_at >= start, ExperienceSession.starts_at < end)):
+        release_expired_holds(dbsession, now=now, session_id=session_id)
 
 
 def _effects(before: dict[int, _State], after: dict[int, _State]) -> list[Effect]:
@@ -598,6 +614,8 @@ def set_session_capacity(dbsession, session: ExperienceSession, form: Mapping, *
     capacity = read_capacity(form, "capacity", problems)
     if session.status != SessionStatus.OPEN:
         problems.add("capacity", _("This session was cancelled: its seats cannot change."))
+    elif session.starts_at <= now:
+        problems.add("capacity", _("This session has already started: its seats cannot change."))
     problems.raise_any()
     from tourism.booking.services import release_expired_holds  # booking builds on scheduling, not the reverse
 

@@ -387,3 +387,24 @@ def test_admission_tickets_keep_their_opening_hours(dbsession):
     preview = editing.run_change(dbsession, museum, editing.add_closure(museum, again), today=TODAY,
                                  horizon_days=10, save=True)
     assert [(e.kind, e.starts_at) for e in preview.effects] == [(editing.CLOSED, local(2026, 12, 2, 8))]
+
+
+def test_an_expired_hold_stands_in_no_schedule_changes_way(dbsession, workshop):
+    add_rule(dbsession, workshop)
+    first = sessions_of(dbsession, workshop)[0]
+    book(dbsession, first, 2, held=True)
+    rule = dbsession.scalar(select(ScheduleRule).where(ScheduleRule.experience_id == workshop.id))
+    with pytest.raises(editing.Blocked):  # the guest is still paying
+        editing.run_change(dbsession, workshop, editing.remove_rule(rule), today=TODAY, horizon_days=HORIZON,
+                           save=True, now=NOW + timedelta(minutes=5))
+    preview = editing.run_change(dbsession, workshop, editing.remove_rule(rule), today=TODAY, horizon_days=HORIZON,
+                                 save=True, now=NOW + timedelta(hours=1))  # the hold ran out unpaid
+    assert not preview.blockers and len(preview.of(editing.GONE)) == 4
+    assert sessions_of(dbsession, workshop) == []
+
+
+def test_a_session_that_has_started_keeps_its_seats(dbsession, workshop):
+    session = make_session(dbsession, workshop, NOW - timedelta(minutes=30), capacity=10, is_one_off=True)
+    with pytest.raises(InvalidInput) as refused:
+        editing.set_session_capacity(dbsession, session, {"capacity": "12"}, now=NOW)
+    assert "already started" in refused.value.errors["capacity"].interpolate() and session.capacity == 10

@@ -10,10 +10,9 @@
   written) ends in the database's CHECK error.
 """
 import time as clock
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
-import transaction
 from sqlalchemy import delete, select
 
 from tests.concurrency import all_at_once, committed, guard_switched_off, race_engine
@@ -21,7 +20,7 @@ from tests.factories import contact, make_experience, make_session, make_village
 from tourism.booking import services as booking
 from tourism.booking.models import Booking, BookingLine, BookingToken
 from tourism.catalog.models import Experience, Village
-from tourism.db import get_session_factory, get_tm_session
+from tourism.db import get_session_factory
 from tourism.scheduling import editing
 from tourism.exceptions import DomainError
 from tourism.scheduling.models import Closure, ExperienceSession, ScheduleRule

@@ -112,7 +112,7 @@ def test_a_schedule_from_checkboxes_times_and_dates_is_previewed_then_saved_as_p
     assert listed[0].replace("\u202f", " ") == "Tuesday, December 1, 2026, 7:00 AM · 12 seats"
     assert listed[1].replace("\u202f", " ") == "Tuesday, December 1, 2026, 2:30 PM · 12 seats"
     done = save_form(preview).submit(status=303).follow()
-    assert "Saved: 8 new sessions" in done.text
+    assert "Saved. New sessions: 8." in done.text
     assert [s.starts_at for s in sessions_of(dbsession, place)] == [
         local(2026, 12, d, h, m) for d in (1, 5, 8, 12) for h, m in ((7, 0), (14, 30))]
     assert sorted(r.rrule for r in dbsession.scalars(select(ScheduleRule).where(
@@ -156,7 +156,7 @@ def test_changing_a_schedule_through_its_page(owner, dbsession, place):
     assert sorted(b._value for b in form.fields["weekday"] if b.checked) == ["1", "5"]
     fill_rule(form, days=("3",), capacity="15")
     preview = form.submit()
-    texts = [s.get_text(" ", strip=True) for s in soup(preview).select(".sc-effect h3")]
+    texts = [s.get_text(" ", strip=True) for s in soup(preview).select(".sc-effect summary")]
     assert texts == ["New sessions (2)", "Sessions removed (4)"]
     save_form(preview).submit(status=303)
     assert [(s.starts_at, s.capacity) for s in sessions_of(dbsession, place)] == [
