@@ -9,18 +9,20 @@ twice, a retry after a failure) finishes what is left and repeats nothing:
 
 - a booking already cancelled is not cancelled again (`cancel_booking` is idempotent, and the
   booking row is locked and checked first);
-- what is refunded is always "what should have come back, less what has come back": a refund
-  is never sent twice, and one the provider refused is tried again (as a retry of that refund,
-  so the operator's refunds page shows it handled), with the idempotency key `refunds` derives
-  from the payment, which a provider sees again if a request died after sending it;
+- what is refunded is always "what should have come back, less what has come back" (the
+  payments' ledger): a refund recorded is never sent again, and one the provider refused is
+  tried again as a retry of that refund, so the operator's refunds page shows it handled;
 - the guest's e-mail has the dedupe key `session-cancelled:<booking id>`, which is also how
   a booking is known to have been cancelled with its session (and not by its guest before).
 
 The whole action takes the session row's lock first, so two presses at the same moment run
 one after the other; the second finds nothing left to do. Nothing here commits (pyramid_tm
-does): a request that dies halfway leaves the session as it was, except refunds a provider
-already sent, which the same idempotency key (or, failing that, the provider's webhook
-recording the refund) keeps from being sent twice.
+does): a request that dies halfway leaves the session and its bookings as they were, except
+refunds a card provider already sent. Those are not sent twice: the retried request asks with
+the same idempotency key (`payments.refunds`: payment and refund number), which Stripe answers
+with the first refund or, its metadata differing, refuses — the refund is then recorded FAILED
+until Stripe's webhook brings the one it made into the ledger (and Stripe itself refuses to
+refund a payment beyond what was paid).
 """
 import enum
 import logging
