@@ -34,13 +34,14 @@ def add_console_link(config, route: str, label: TranslationString, order: int = 
 
 def includeme(config):
     from tourism.accounts import models  # noqa: F401  (registers the tables)
-    from tourism.accounts.permissions import MANAGE, ConsoleRoot, OwnerRoot
+    from tourism.accounts.permissions import MANAGE, ConsoleRoot, OwnerRoot, can_manage
     from tourism.accounts.security import SessionSecurityPolicy
     from tourism.accounts.staff_views import person_resource
     from tourism.i18n import _
 
     config.set_security_policy(SessionSecurityPolicy())
     config.add_directive("add_console_link", add_console_link)
+    config.add_request_method(can_manage, "can_manage")  # templates: show an owner's controls only to owners
     config.add_route("accounts.sign_in", "/console/sign-in")
     config.add_route("accounts.sign_out", "/console/sign-out")
     config.add_route("console.home", "/console", factory=ConsoleRoot)

@@ -29,7 +29,7 @@ def _private(request):
 @view_config(route_name="accounts.password.forgot", request_method="GET", renderer=TEMPLATES + "forgot.jinja2")
 def forgot_page(request):
     no_store(request)
-    return {"form": Form("forgot", {"email": request.params.get("email", "")[:254]})}
+    return {"form": Form("forgot")}
 
 
 @view_config(route_name="accounts.password.forgot", request_method="POST", renderer=TEMPLATES + "forgot.jinja2")

@@ -13,9 +13,15 @@ whole sessions, refunds with override, reports) is for the operator's owners and
   `operator:<id>:owner` only, so `permission=MANAGE` on a view routed through `row_from_url`
   is enough;
 - on pages that are not about one object (a list, a "new" form), use the route factory
-  `OwnerRoot` (MANAGE for admins and for owners of any operator, who then see only their own
-  operator's rows through `visible_operator_id`), or ask `can_manage(request, operator_id)`
-  in a view or template (e.g. to show an "Edit" button only to those who may use it).
+  `OwnerRoot`: MANAGE for admins and for the signed-in person if they own their operator;
+  the view still narrows what it lists or accepts to `visible_operator_id` (an owner's own
+  operator). Staff get 403 there;
+- in a view, `can_manage(request, operator_id)` (in a template, `request.can_manage(operator_id)`)
+  says whether to show a control (an "Edit" button) at all; operator_id None means the
+  person's own operator. The view behind the control still declares `permission=MANAGE`.
+
+The console's landing page lists a link only to those with its permission (CONSOLE or
+MANAGE, `config.add_console_link(..., permission=MANAGE)`).
 """
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Everyone
 from pyramid.httpexceptions import HTTPNotFound

@@ -92,7 +92,8 @@ def _new_page(request, form: Form, status: int = 200) -> dict:
     operators = _operators(request)
     return {"form": form, "roles": _roles(request), "labels": FIELD_LABELS,
             "languages": [{"value": code, "label": LANGUAGE_NAMES[code]} for code in LOCALES],
-            "operators": [{"value": str(o.id), "label": o.name} for o in operators] if len(operators) > 1 else [],
+            # One operator (an owner's): no choice to make. An admin chooses.
+            "operators": [{"value": str(o.id), "label": o.name} for o in operators] if len(operators) != 1 else None,
             "messages": request.session.pop_flash()}
 
 

@@ -242,3 +242,15 @@ def test_a_user_who_never_chose_a_language_gets_the_pages_language(app_at, dbses
     assert 'lang="ja"' in message.get_body(("html",)).get_content()
     dbsession.refresh(user)
     assert dbsession.scalar(select(User.locale).where(User.id == user.id)) is None  # asking is not signing in
+
+
+def test_the_worker_forgets_requests_that_no_longer_count(dbsession, app):
+    from tourism.accounts.throttle import forget_old_failures_task, record_reset_request, wait_before_reset
+
+    for minutes in (61, 59, 30, 1):
+        record_reset_request(dbsession, "staff@example.com", "192.0.2.1", NOW - timedelta(minutes=minutes))
+    assert wait_before_reset(dbsession, "staff@example.com", "192.0.2.2", NOW) is not None  # 3 in the last hour
+    forget_old_failures_task(dbsession, NOW, app.registry)
+    assert sorted(dbsession.scalars(select(ResetRequest.requested_at)).all()) == [
+        NOW - timedelta(minutes=m) for m in (59, 30, 1)]
+    assert wait_before_reset(dbsession, "staff@example.com", "192.0.2.2", NOW + timedelta(minutes=2)) is None

@@ -148,9 +148,11 @@ def test_a_right_password_forgives_the_accounts_earlier_mistakes(app_at, dbsessi
     _try(app_at, "staff@example.com", "a long staff password", 303)
 
 
-def test_the_console_home_puts_check_in_first(testapp, dbsession):
+def test_the_console_home_puts_the_days_pages_first_and_the_account_last(testapp, dbsession):
     make_staff(dbsession, make_operator(dbsession))
     page = sign_in(testapp)
     hrefs = [a["href"] for a in page.html.select("main .console-links a")]
-    assert hrefs[0] == "/console/checkin" and "/console/refunds" in hrefs
+    assert hrefs[:2] == ["/console/today", "/console/checkin"] and "/console/refunds" in hrefs
+    assert hrefs[-1] == "/console/account"
+    assert "/console/staff" not in hrefs  # the team is for owners
     assert len(hrefs) == len(set(hrefs))

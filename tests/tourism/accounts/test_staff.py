@@ -103,6 +103,23 @@ def test_manage_is_for_owners_of_their_own_operator_and_admins(dbsession, team):
     assert not can_manage(Request(team.staff)) and not can_manage(Request(None))
 
 
+def test_templates_ask_the_request_whether_to_show_an_owners_controls(app, tm, dbsession, team):
+    from pyramid.request import Request, apply_request_extensions
+
+    from tourism.accounts.security import USER_KEY, VERSION_KEY
+
+    def request_of(user):
+        request = Request.blank("/", environ={"app.dbsession": dbsession, "tm.manager": tm})
+        request.registry = app.registry
+        apply_request_extensions(request)
+        request.session[USER_KEY], request.session[VERSION_KEY] = user.id, user.session_version
+        return request
+
+    assert request_of(team.owner).can_manage() and not request_of(team.owner).can_manage(team.theirs.id)
+    assert not request_of(team.staff).can_manage()
+    assert request_of(team.admin).can_manage(team.theirs.id)
+
+
 def test_strangers_are_asked_to_sign_in_and_cannot_post(testapp, dbsession, team):
     gets, posts = person_urls(team.staff)
     for url in ["/console/staff", "/console/staff/new"] + gets:
