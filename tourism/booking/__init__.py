@@ -19,5 +19,6 @@ def includeme(config):
     config.scan(".views")
     config.scan(".emails")
     config.include(".session_views")  # the console's session page: cancel or move all its bookings at once
+    config.include(".console_views")  # the console's bookings: list, search, one booking, taken by hand
     # Holds also stop counting the moment they expire; this frees their seats for good.
     config.add_worker_task("booking.expire_holds", expire_holds_task, interval=30)
