@@ -423,6 +423,9 @@ def cancel(request):
     else:
         flash(request, _("Booking ${reference} is cancelled; nothing is given back. ${name} is told by e-mail.",
                          mapping=mapping))
+    if any(r.status == RefundStatus.FAILED and r.created_at == request.now
+           for r in refunds_for(request.dbsession, booking)):
+        flash(request, _("The card refund did not go through. Try it again from the list of refunds."))
     return _back(request, booking)
 
 

@@ -75,6 +75,25 @@ def test_the_page_shows_the_guest_the_party_the_money_and_what_happened(app_at, 
     assert "Nguyễn Thị Lan paid ₫600,000 at the village" in text
 
 
+def test_the_page_lists_the_products_bought_with_the_booking(app_at, dbsession, world):
+    from tests.factories import contact
+    from tests.tourism.shop.factories import make_product
+    from tourism.booking import services
+    from tourism.booking.models import Fulfilment
+    from tourism.shop.checkout import Basket
+
+    cups = make_product(dbsession, world.pottery.village, "chen-bk", price=120000,
+                        texts={"vi": "Chén men lam", "en": "Blue glaze cups"})
+    booking, _token = services.create_hold(dbsession, session=world.later, party={"adult": 1}, now=NOW,
+                                           contact=contact(name="Khách Mua Chén"),
+                                           basket=Basket(((cups.id, 2),), Fulfilment.PICKUP))
+    services.confirm_booking(dbsession, booking, now=NOW)
+    enter(app_at, world, "ours")
+    text = app_at.get(url(booking), {"lang": "en"}).html.select_one("main").get_text(" ", strip=True)
+    assert "Blue glaze cups 2 × ₫120,000" in text and "To pick up at the village on the day" in text
+    assert "Total ₫540,000" in text
+
+
 def test_the_ticket_pdf_of_a_confirmed_booking(app_at, dbsession, world, lan):
     enter(app_at, world, "ours")
     response = app_at.get(url(lan, "ticket.pdf"))

@@ -75,3 +75,19 @@ def test_the_policys_refund_goes_through_stripe_too(card_app_at, dbsession, paid
     assert (refund.amount, refund.status) == (600000, RefundStatus.SUCCEEDED)
     assert [r.amount for r in refunds_at_stripe(stripe_client, payment)] == [600000]
     assert payment.status == PaymentStatus.REFUNDED
+
+
+def test_a_refund_stripe_refuses_is_said_and_kept(card_app_at, dbsession, paid_by_card, stripe_client):
+    booking, payment = paid_by_card
+    real_intent, payment.provider_reference = payment.provider_reference, "pi_unknownToStripe"
+    dbsession.flush()
+    sign_in(card_app_at, "owner@example.com")
+    page = card_app_at.get(f"/console/bookings/{booking.id}/cancel", {"lang": "en"})
+    form = page.forms[1]
+    form["refund"], form["amount"] = "other", "100000"
+    done = form.submit().follow()
+    assert "The card refund did not go through" in done.text and "/console/refunds" in done.text
+    (refund,) = payment.refunds
+    assert (refund.amount, refund.status) == (100000, RefundStatus.FAILED)
+    assert booking.status == BookingStatus.CANCELLED  # the cancellation stands
+    assert refunds_at_stripe(stripe_client, payment.__class__(provider_reference=real_intent)) == []
