@@ -26,7 +26,7 @@ KEYWORDS = {
 }
 # Proper names, and words a language really shares with English.
 SAME_EVERYWHERE = {"LàngViệt"}
-SAME_IN = {"fr": {"Page %(num)d", "Stock", "%(width)s × %(height)s pixels"}}
+SAME_IN = {"fr": {"Page %(num)d", "Stock", "%(width)s × %(height)s pixels", "Code", "E-mail", "Invitation"}}
 
 
 def source_messages(domain: str) -> set:

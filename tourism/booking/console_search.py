@@ -43,7 +43,7 @@ MIN_REFERENCE_CHARS = 4
 # How each channel is named to the operator. Others (a reseller's, later) show as stored.
 CHANNEL_LABELS = {
     "web": _("Website"),
-    "phone": _("Phone"),
+    "phone": _("By phone"),
     "walk_in": _("Walk-in"),
 }
 STATUS_LABELS = {

@@ -338,9 +338,9 @@ def test_resending_is_refused_for_a_booking_without_ticket_or_a_bad_key(app_at, 
     held = book(dbsession, world.later, "Khách Chưa Trả", confirm=False, email="held@example.com")
     enter(app_at, world, "ours")
     token = token_of(app_at.get(url(lan)))
-    refused = app_at.post(url(held, "resend"), {"csrf_token": token, "key": "k" * 32}).follow()
+    refused = app_at.post(url(held, "resend") + "?lang=en", {"csrf_token": token, "key": "k" * 32}).follow()
     assert "Only a confirmed booking has a ticket" in refused.text
-    stale = app_at.post(url(lan, "resend"), {"csrf_token": token, "key": "<script>"}).follow()
+    stale = app_at.post(url(lan, "resend") + "?lang=en", {"csrf_token": token, "key": "<script>"}).follow()
     assert "out of date" in stale.text
     assert emails_to(dbsession, "held@example.com") == [] and emails_to(dbsession, "lan@example.com") == []
 
