@@ -24,28 +24,6 @@ MARCH = Period(date(2026, 3, 1), date(2026, 3, 31), Grain.MONTH)
 NOW = datetime(2026, 4, 15, 3, 0, tzinfo=timezone.utc)  # 10:00 in Hà Nội
 
 
-@pytest.fixture
-def village(dbsession):
-    return make_village(dbsession, slug="lang-bao-cao", province="Tỉnh Báo Cáo",
-                        texts={"vi": "Làng Báo Cáo", "en": "Report Village"})
-
-
-@pytest.fixture
-def operator(dbsession, village):
-    return make_operator(dbsession, "htx-bao-cao", villages=[village])
-
-
-@pytest.fixture
-def pottery(dbsession, village, operator):
-    return make_experience(dbsession, village, "bao-cao-gom", texts={"vi": "Nặn gốm", "en": "Pottery"})
-
-
-@pytest.fixture
-def tea(dbsession, village, operator):
-    return make_experience(dbsession, village, "bao-cao-che", texts={"vi": "Hái chè", "en": "Tea picking"},
-                           prices=(("adult", 200000), ("child", 100000)))
-
-
 def test_bookings_money_and_occupancy_count_what_was_confirmed_paid_and_given_back(dbsession, pottery, tea):
     session = make_session(dbsession, pottery, local(2026, 3, 10, 9), capacity=10)
     book(dbsession, session, {"adult": 2}, paid=600000)  # paid by card

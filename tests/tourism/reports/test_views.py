@@ -24,28 +24,6 @@ URLS = ("/console/reports", "/console/reports/bookings.csv", "/console/reports/v
 
 
 @pytest.fixture
-def village(dbsession):
-    return make_village(dbsession, slug="lang-bao-cao", province="Tỉnh Báo Cáo",
-                        texts={"vi": "Làng Báo Cáo", "en": "Report Village"})
-
-
-@pytest.fixture
-def operator(dbsession, village):
-    return make_operator(dbsession, "htx-bao-cao", villages=[village])
-
-
-@pytest.fixture
-def pottery(dbsession, village, operator):
-    return make_experience(dbsession, village, "bao-cao-gom", texts={"vi": "Nặn gốm", "en": "Pottery"})
-
-
-@pytest.fixture
-def tea(dbsession, village, operator):
-    return make_experience(dbsession, village, "bao-cao-che", texts={"vi": "Hái chè", "en": "Tea picking"},
-                           prices=(("adult", 200000), ("child", 100000)))
-
-
-@pytest.fixture
 def march(dbsession, pottery, tea):
     """Bookings in March: pottery on Tuesday 10th (2 paid, 1 to pay at the village, 1 cancelled
     and half refunded, 1 still paying) and tea on Friday 20th (3 Korean guests)."""
