@@ -356,6 +356,11 @@ def test_cash_received_at_the_village_once(app_at, dbsession, world, lan):
     (payment,) = dbsession.scalars(select(Payment).where(Payment.booking_id == lan.id))
     assert payment.status == PaymentStatus.SUCCEEDED and "Paid" in done.html.select_one(".transfer-card__money").text
     assert not [f for f in done.forms.values() if f.action.endswith("/cash-received")]
+    # The guest's own booking page no longer asks them to pay at the village.
+    from tourism.booking.services import issue_token
+    guest_page = app_at.get(f"/booking/{issue_token(dbsession, lan)}", {"lang": "en"})
+    payment_line = [row for row in guest_page.html.select("dl div") if row.dt.text == "Payment"][0]
+    assert payment_line.dd.text == "Paid"
     again = form.submit().follow()  # a stale page's button
     assert "Nothing is due at the village" in again.text
     assert dbsession.scalar(select(func.count()).select_from(Refund)) == 0
