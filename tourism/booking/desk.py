@@ -198,8 +198,8 @@ def resend_ticket(dbsession, booking: Booking, *, key: str, now, registry) -> bo
     if email_enqueued(dbsession, dedupe_key):
         return False
     # The confirmation's own writer (booking.emails), so the resent ticket is the same e-mail.
-    emails._send_ticket_email(BookingEvent(booking, dbsession, now, registry), moved=False,  # noqa: SLF001
-                              dedupe_key=dedupe_key)
+    emails.send_ticket_email(BookingEvent(booking, dbsession, now, registry), moved=False,
+                             dedupe_key=dedupe_key)
     return True
 
 

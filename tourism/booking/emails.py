@@ -86,7 +86,7 @@ def new_manage_url(request, dbsession, booking) -> str:
     return request.route_url("booking.manage", token=services.issue_token(dbsession, booking))
 
 
-def _send_ticket_email(event, *, moved: bool, dedupe_key: str) -> None:
+def send_ticket_email(event, *, moved: bool, dedupe_key: str) -> None:
     """The confirmation (or, after a move, the new date): details, .ics and the domains' attachments (the ticket)."""
     booking = event.booking
     request = request_for(event.registry, booking.locale)
@@ -105,14 +105,14 @@ def _send_ticket_email(event, *, moved: bool, dedupe_key: str) -> None:
 
 @subscriber(BookingConfirmed)
 def send_confirmation(event: BookingConfirmed) -> None:
-    _send_ticket_email(event, moved=False, dedupe_key=f"booking-confirmed:{event.booking.id}")
+    send_ticket_email(event, moved=False, dedupe_key=f"booking-confirmed:{event.booking.id}")
 
 
 @subscriber(BookingMoved)
 def send_moved(event: BookingMoved) -> None:
     """A moved booking gets the new date and a new ticket (the old one no longer admits)."""
     booking = event.booking
-    _send_ticket_email(event, moved=True, dedupe_key=f"booking-moved:{booking.id}:{booking.session_id}:{event.now.isoformat()}")
+    send_ticket_email(event, moved=True, dedupe_key=f"booking-moved:{booking.id}:{booking.session_id}:{event.now.isoformat()}")
 
 
 def product_outcomes(booking) -> list[dict]:
