@@ -32,6 +32,7 @@ from tourism.catalog.services import village_text
 from audio_guides.i18n import _
 from tourism.i18n import LOCALES
 from tourism.media import media_store
+from tourism.ordering import move_within
 from tourism.tickets.fonts import font_dirs, load_fonts
 from tourism.uploads import BodyTooLarge
 
@@ -196,10 +197,7 @@ def move_stop(dbsession, stop: Stop, place: int) -> bool:
     dbsession.execute(select(Tour.id).where(Tour.id == stop.tour_id).with_for_update())
     ordered = list(dbsession.scalars(select(Stop).where(Stop.tour_id == stop.tour_id)
                                      .order_by(Stop.position, Stop.id).execution_options(populate_existing=True)))
-    place = min(max(place, 1), len(ordered))
-    moved = ordered.index(stop) != place - 1
-    ordered.remove(stop)
-    ordered.insert(place - 1, stop)
+    moved = move_within(ordered, stop, place)
     for number, each in enumerate(ordered, start=1):
         each.position = number
     dbsession.flush()

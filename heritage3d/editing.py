@@ -38,6 +38,7 @@ from heritage3d.services import Budget, UploadError, check_model, check_poster
 from tourism import forms
 from tourism.catalog.models import Experience, PublicationStatus, Village
 from tourism.forms import InvalidInput, Problems, TextField
+from tourism.ordering import move_within
 
 # audio_guides' public stop codes: its alphabet leaves out I, O, 0 and 1 (read aloud, they are
 # confused). Only the shape is checked: this add-on does not know the audio guides' stops.
@@ -450,10 +451,7 @@ def move(dbsession, item: Hotspot | GuidedView, place: int) -> bool:
     asset = dbsession.get(HeritageAsset, item.asset_id)
     _lock(dbsession, asset)
     ordered = _siblings(dbsession, type(item), item.asset_id)
-    place = min(max(place, 1), len(ordered))
-    moved = ordered.index(item) != place - 1
-    ordered.remove(item)
-    ordered.insert(place - 1, item)
+    moved = move_within(ordered, item, place)
     _renumber(ordered)
     dbsession.flush()
     dbsession.expire(asset, ["hotspots" if isinstance(item, Hotspot) else "views"])

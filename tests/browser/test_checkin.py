@@ -1,7 +1,8 @@
 """The check-in scanner in headless Chromium at phone size: tickets scanned from photos of
 their QR codes, checked on the phone, admitted online; then with no connection (the page
 reopened from the service worker), scans saved on the phone and synced when it is back; a
-ticket let in on two phones offline flagged; refusals; no JavaScript; no axe violations."""
+ticket let in on two phones offline flagged; refusals; "Undo this check-in", online and for a
+scan still on the phone; no JavaScript; no axe violations."""
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
@@ -47,7 +48,7 @@ class Gate:
 PARTIES = {  # one booking per test (or per step), so the tests never share a ticket
     "online": 2, "offline": 3, "two_phones": 2, "same_phone": 2, "cancelled": 1, "forged": 2,
     "manual": 4, "no_js": 2, "axe": 2, "camera": 3, "unanswered": 2,
-    "offline_manual": 3, "signed_out": 2, "later_today": 1, "tomorrow": 1,
+    "offline_manual": 3, "signed_out": 2, "later_today": 1, "tomorrow": 1, "undo_offline": 2,
 }
 
 
@@ -296,7 +297,8 @@ def test_the_scanner_works_without_javascript(live_server, live_db, live_staff, 
     assert admitted(live_db, ticket) == ticket.party
 
 
-def test_the_scanner_has_no_axe_violations_and_fits_a_phone(live_server, live_staff, gate, axe_page, phones, qr):
+def test_the_scanner_has_no_axe_violations_and_fits_a_phone(live_server, live_db, live_staff, gate, axe_page, phones,
+                                                            qr):
     sign_in_live(axe_page, live_server, live_staff, locale="vi")
     axe_page.goto(f"{live_server}/console/checkin?lang=vi")
     assert violations(axe_page) == []
@@ -308,6 +310,22 @@ def test_the_scanner_has_no_axe_violations_and_fits_a_phone(live_server, live_st
     assert violations(axe_page) == []
     axe_page.click("#admit")
     expect(axe_page.locator("#checkin-result")).to_have_class("checkin-result checkin-result--ok")
+    ticket = gate.tickets["axe"]
+    guest_row = axe_page.locator(f'#checkin-guests tr[data-reference="{ticket.reference}"] [data-admitted]')
+    expect(guest_row).to_have_text(str(ticket.party))
+    undo = axe_page.locator("#checkin-undo button")
+    expect(undo).to_be_visible()
+    assert violations(axe_page) == []
+    assert undo.bounding_box()["height"] >= 44
+
+    # Undone: the guest is not checked in any more, on the server and on the page.
+    undo.click()
+    expect(axe_page.locator("#checkin-result")).to_have_class("checkin-result checkin-result--info")
+    expect(axe_page.locator("#checkin-undo button")).to_have_count(0)
+    expect(axe_page.locator("#checkin-result")).to_be_focused()  # not lost with the pressed button
+    expect(guest_row).to_have_text("0")
+    expect(axe_page.locator("#checkin-facts")).to_contain_text(ticket.name)
+    assert admitted(live_db, ticket) == 0
     assert violations(axe_page) == []
 
     page = open_scanner(phones(), live_server, live_staff, gate)
@@ -319,6 +337,25 @@ def test_the_scanner_has_no_axe_violations_and_fits_a_phone(live_server, live_st
     assert [m for m in messages if "Content Security Policy" in m] == []
     for target in page.locator("#checkin-scanner button, #checkin-scanner label.button, #admit").all():
         assert target.bounding_box()["height"] >= 44
+
+
+def test_undo_takes_a_scan_still_on_the_phone_off_its_queue(live_server, live_db, live_staff, gate, phones, qr):
+    phone = phones()
+    page = open_scanner(phone, live_server, live_staff, gate)
+    ticket = gate.tickets["undo_offline"]
+    phone.set_offline(True)
+    scan_photo(page, qr(ticket.code, "undo-offline"))
+    page.click("#admit")
+    expect(page.locator("#checkin-result-title")).to_have_text("Admitted — saved on this phone, will sync")
+    expect(page.locator("#queue-state")).to_have_text("Saved on this phone, waiting to sync: 1")
+    page.click("#checkin-undo button")
+    expect(page.locator("#checkin-result-title")).to_have_text("Check-in undone")
+    expect(result(page)).to_contain_text("Taken off this phone before it was synced")
+    expect(page.locator("#queue-state")).to_have_text("Every scan is synced.")
+    assert page.evaluate("localStorage.getItem('langviet.checkin.queue')") == "[]"
+    phone.set_offline(False)
+    expect(page.locator("#network-state")).to_have_text("Online")
+    assert admitted(live_db, ticket) == 0
 
 
 def y4m(text, path, size=480, frames=5):

@@ -25,8 +25,8 @@ KEYWORDS = {
     "heritage3d": {"_": None, "h3_": None, "h3_n": (1, 2)},
 }
 # Proper names, and words a language really shares with English.
-SAME_EVERYWHERE = {"LàngViệt"}
-SAME_IN = {"fr": {"Page %(num)d", "Stock", "%(width)s × %(height)s pixels", "Code", "E-mail", "Invitation"}}
+SAME_EVERYWHERE = {"LàngViệt", "Excel", "CSV"}
+SAME_IN = {"fr": {"Page %(num)d", "Stock", "%(width)s × %(height)s pixels", "Code", "E-mail", "Invitation", "Minutes"}}
 
 
 def source_messages(domain: str) -> set:

@@ -12,8 +12,10 @@ twice, a retry after a failure) finishes what is left and repeats nothing:
 - what is refunded is always "what should have come back, less what has come back" (the
   payments' ledger): a refund recorded is never sent again, and one the provider refused is
   tried again as a retry of that refund, so the operator's refunds page shows it handled;
-- the guest's e-mail has the dedupe key `session-cancelled:<booking id>`, which is also how
-  a booking is known to have been cancelled with its session (and not by its guest before).
+- a booking cancelled with its session says so (`Booking.cancelled_with_session`, written in
+  its unit of work), and its guest's e-mail has the dedupe key `session-cancelled:<booking id>`
+  (none is written for a guest booked by hand without an e-mail address: the report says to
+  tell them).
 
 The whole action takes the session row's lock first, so two presses at the same moment run
 one after the other; the second finds nothing left to do. Nothing here commits (pyramid_tm
@@ -35,8 +37,8 @@ from sqlalchemy.orm import selectinload
 
 from tourism.booking import services
 from tourism.booking.availability import SessionAvailability, availability
-from tourism.booking.emails import (TEMPLATES, booking_values, new_manage_url, product_outcomes, render_email,
-                                    request_for)
+from tourism.booking.emails import (TEMPLATES, booking_values, can_email, new_manage_url, product_outcomes,
+                                    render_email, request_for)
 from tourism.booking.models import Booking, BookingStatus
 from tourism.catalog.models import PublicationStatus
 from tourism.exceptions import DomainError
@@ -281,13 +283,10 @@ def _live_bookings(dbsession, session: ExperienceSession, now: datetime) -> list
 
 
 def _cancelled_with_session(dbsession, session: ExperienceSession) -> list[Booking]:
-    """Bookings cancelled by the session's cancellation: those whose guest was sent its e-mail."""
-    bookings = list(dbsession.scalars(select(Booking).where(
+    """Bookings cancelled by the session's cancellation (not by their guest before)."""
+    return list(dbsession.scalars(select(Booking).where(
         Booking.session_id == session.id, Booking.status == BookingStatus.CANCELLED,
-        Booking.confirmed_at.is_not(None)).order_by(Booking.id)))
-    keys = {EMAIL_KEY.format(booking_id=b.id): b for b in bookings}
-    sent = set(dbsession.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(list(keys)))))
-    return [booking for key, booking in keys.items() if key in sent]
+        Booking.cancelled_with_session.is_(True)).order_by(Booking.id)))
 
 
 def cancel_refused(session: ExperienceSession, *, now: datetime):
@@ -311,6 +310,7 @@ class CancelPreview:
     by_provider: int  # … through the card provider
     by_hand: int  # … by the operator, by hand
     nothing_paid: int  # bookings with nothing to give back
+    no_email: int  # bookings whose guest gave no e-mail address: the staff tell them
     currency: str
 
 
@@ -326,22 +326,28 @@ def cancel_preview(dbsession, session: ExperienceSession, *, now: datetime, prov
         refund, by_provider, by_hand = refund + left, by_provider + through, by_hand + hand
         nothing += not left
     return CancelPreview(len(confirmed), sum(b.seats for b in confirmed), len(holds), refund, by_provider, by_hand,
-                         nothing, session.experience.currency)
+                         nothing, sum(not can_email(b) for b in confirmed), session.experience.currency)
 
 
 @dataclass
 class CancelRun:
     """What one run of `cancel_session` did (the page's report reads the ledger: `cancellation_report`)."""
 
-    cancelled: list[Booking] = field(default_factory=list)  # cancelled now, guest e-mailed
+    cancelled: list[Booking] = field(default_factory=list)  # cancelled now, guest e-mailed when they have an address
     holds_released: int = 0
     refunds_finished: list[Booking] = field(default_factory=list)  # cancelled before; a refund left was tried now
     failed: list[tuple[Booking, object]] = field(default_factory=list)  # (booking, message): unchanged
 
+    @property
+    def not_emailed(self) -> list[Booking]:
+        """Cancelled now, but their guest gave no e-mail address: the staff must tell them."""
+        return [booking for booking in self.cancelled if not can_email(booking)]
+
 
 def cancel_session(dbsession, session: ExperienceSession, reason: Reason | None, *, now: datetime, registry,
                    providers: dict) -> CancelRun:
-    """Cancel the session and every booking on it, each refunded in full and its guest e-mailed.
+    """Cancel the session and every booking on it, each refunded in full and its guest e-mailed
+    (when they gave an address).
 
     The session becomes CANCELLED (no new bookings, no confirmation of a hold). Each confirmed
     booking is cancelled in its own savepoint with `refund_in_full` and its guest's e-mail
@@ -400,6 +406,34 @@ def cancel_session(dbsession, session: ExperienceSession, reason: Reason | None,
     return run
 
 
+def reopen_refused(dbsession, session: ExperienceSession, *, now: datetime):
+    """Why a cancelled session cannot be opened again for booking (a message), or None."""
+    if session.status != SessionStatus.CANCELLED:
+        return _("This session is not cancelled.")
+    if session.starts_at <= now:
+        return _("This session has already started; it can no longer be opened again.")
+    if session.closure_id is not None:
+        return _("Its day is closed: remove the closed days first.")
+    if _live_bookings(dbsession, session, now):
+        return _("Some bookings are not cancelled yet: press “Try again” first.")
+    return None
+
+
+def reopen_session(dbsession, session: ExperienceSession, *, now: datetime) -> None:
+    """Undo a session's cancellation for new guests: it is open for booking again (the sky
+    cleared, the kiln was mended). Guests already cancelled stay cancelled and refunded, and
+    are not told: they may book again like anyone. Raises DomainError, changing nothing, for
+    a session that is not cancelled, has started, is on a closed day, or still has bookings to
+    cancel. Locks the session row, as cancelling does, so the two never cross."""
+    _lock_session(dbsession, session)
+    refused = reopen_refused(dbsession, session, now=now)
+    if refused:
+        raise DomainError(refused)
+    dbsession.execute(update(ExperienceSession).where(ExperienceSession.id == session.id)
+                      .values(status=SessionStatus.OPEN).execution_options(synchronize_session=False))
+    dbsession.refresh(session)
+
+
 def _cancel_booking(dbsession, booking: Booking, reason: Reason, *, now: datetime, registry, providers: dict,
                     other_dates: list[SessionAvailability]) -> BookingStatus | None:
     """One booking's unit of work (the caller's savepoint): cancel, refund in full, e-mail the
@@ -413,6 +447,8 @@ def _cancel_booking(dbsession, booking: Booking, reason: Reason, *, now: datetim
     services.cancel_booking(dbsession, booking, now=now,
                             refund=lambda b: refund_in_full(dbsession, b, now=now, providers=providers))
     if was == BookingStatus.CONFIRMED:
+        booking.cancelled_with_session = True
+        dbsession.flush()
         email_guest(dbsession, booking, reason, now=now, registry=registry, other_dates=other_dates)
     return was
 
@@ -429,9 +465,10 @@ def _other_dates(dbsession, session: ExperienceSession, *, now: datetime) -> lis
 def email_guest(dbsession, booking: Booking, reason: Reason, *, now: datetime, registry,
                 other_dates: list[SessionAvailability]) -> None:
     """Write the guest's e-mail to the outbox, in their language: why, what comes back and how,
-    other dates with room for their party, a link to book. Once per booking (`EMAIL_KEY`)."""
+    other dates with room for their party, a link to book. Once per booking (`EMAIL_KEY`); none
+    for a guest with no e-mail address."""
     key = EMAIL_KEY.format(booking_id=booking.id)
-    if email_enqueued(dbsession, key):
+    if not can_email(booking) or email_enqueued(dbsession, key):
         return
     request = request_for(registry, booking.locale)
     experience = booking.experience
@@ -459,6 +496,11 @@ class BookingReport:
     money: Money
     email: OutboxStatus | None  # the guest's e-mail: waiting, sent, or given up (None: none yet)
     email_error: str | None
+
+    @property
+    def no_email_address(self) -> bool:
+        """The guest gave no e-mail address: nobody tells them but the staff."""
+        return not can_email(self.booking)
 
     @property
     def work_left(self) -> bool:

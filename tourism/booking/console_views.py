@@ -8,7 +8,8 @@
   amount), move to another session, send the ticket again, cash received at the village,
   and the way to the payments pages (a transfer that arrived, refunds to pay back).
 - /console/bookings/new: a booking taken by hand for a guest on the phone or at the gate:
-  choose the experience and day, then the session, then the party, the guest and how they pay.
+  choose the experience and day, then the session (bookable until it starts, past the online
+  cut-off too), then the party, the guest (e-mail optional) and how they pay.
 
 Every booking or session URL loads its row in a route factory naming its village's operator
 (OperatorResource), so another operator's staff get 403 whatever id they try; the lists
@@ -38,6 +39,7 @@ from tourism.accounts.permissions import (
 from tourism.accounts.views import no_store
 from tourism.booking import console_search, desk, services
 from tourism.booking.availability import SESSION_STATE_LABELS, availability
+from tourism.booking.emails import NO_EMAIL_ADDRESS, can_email
 from tourism.booking.models import Booking, BookingStatus
 from tourism.catalog.models import PRICE_TIERS, PublicationStatus
 from tourism.catalog.services import describe_cancellation_policy, experience_text, village_text
@@ -153,6 +155,7 @@ def _card(request, booking: Booking, payments: list[Payment]) -> dict:
         "phone": booking.contact_phone,
         "tel": _tel(booking.contact_phone),
         "email": booking.contact_email,
+        "has_email": can_email(booking),
         "title": experience_text(experience, request.locale_name).value.title,
         "when": _when(request, booking.session),
         "party": _party(request, booking),
@@ -298,7 +301,7 @@ def _detail(request, booking: Booking) -> dict:
         "cash_due": desk.due_on_site(db, booking) if booking.status == BookingStatus.CONFIRMED else None,
         "can_cancel": desk.cancellable(booking, now),
         "can_move": booking.status == BookingStatus.CONFIRMED and booking.session.starts_at > now,
-        "can_resend": booking.status == BookingStatus.CONFIRMED,
+        "can_resend": booking.status == BookingStatus.CONFIRMED and can_email(booking),
         "resend_key": secrets.token_urlsafe(24),
         "ticket_path": request.route_path("booking.console.ticket", booking_id=booking.id)
         if booking.status == BookingStatus.CONFIRMED else None,
@@ -417,7 +420,13 @@ def cancel(request):
         return _cancel_page(request, booking, form, status=400)
     mapping = {"reference": services.format_reference(booking.reference), "name": booking.contact_name,
                "amount": request.fmt.money(refunded, booking.currency)}
-    if refunded:
+    if not can_email(booking):
+        if refunded:
+            flash(request, _("Booking ${reference} is cancelled. ${amount} goes back to ${name}.", mapping=mapping))
+        else:
+            flash(request, _("Booking ${reference} is cancelled; nothing is given back.", mapping=mapping))
+        flash(request, NO_EMAIL_ADDRESS)
+    elif refunded:
         flash(request, _("Booking ${reference} is cancelled. ${amount} goes back to ${name}, who is told by e-mail.",
                          mapping=mapping))
     else:
@@ -467,8 +476,12 @@ def move(request):
     except DomainError as error:
         request.dbsession.refresh(booking)
         return _move_page(request, booking, error=error.message, status=400)
-    flash(request, _("Moved to ${when}. ${name} gets the new date and a new ticket by e-mail.",
-                     mapping={"when": _when(request, new_session), "name": booking.contact_name}))
+    mapping = {"when": _when(request, new_session), "name": booking.contact_name}
+    if can_email(booking):
+        flash(request, _("Moved to ${when}. ${name} gets the new date and a new ticket by e-mail.", mapping=mapping))
+    else:
+        flash(request, _("Moved to ${when}. Print the new ticket: the old one no longer admits.", mapping=mapping))
+        flash(request, NO_EMAIL_ADDRESS)
     return _back(request, booking)
 
 
@@ -482,7 +495,8 @@ def _bookable_experiences(request) -> list:
 @view_config(route_name="booking.console.new", request_method="GET", permission=CONSOLE,
              renderer=TEMPLATES + "booking_new.jinja2")
 def new_page(request):
-    """Step one: which experience and which day; the sessions of that day and the next ones."""
+    """Step one: which experience and which day; the sessions of that day and the next ones, those
+    past the online cut-off too (the staff may book them until they start)."""
     no_store(request)
     experiences = _bookable_experiences(request)
     errors = []
@@ -508,9 +522,11 @@ def new_page(request):
         start, _end = local_day_bounds(day, tz)
         _start, end = local_day_bounds(day + timedelta(days=NEW_BOOKING_DAYS - 1), tz)
         for a in availability(request.dbsession, chosen, start=start, end=end, now=request.now):
+            state = desk.desk_state(a)
             sessions.append({"id": a.session_id, "when": request.fmt.session_datetime(a.starts_at, str(tz)),
-                             "seats_left": a.seats_left, "bookable": a.bookable,
-                             "state": SESSION_STATE_LABELS.get(a.state)})
+                             "seats_left": a.seats_left, "bookable": state in desk.DESK_BOOKABLE,
+                             "online_closed": state == desk.ONLINE_CLOSED,
+                             "state": SESSION_STATE_LABELS.get(state)})
     request.response.status = 400 if errors else 200
     return {
         "experiences": [{"value": str(e.id), "label": experience_text(e, request.locale_name).value.title}
@@ -549,7 +565,8 @@ def _new_form_page(request, session: ExperienceSession, form: Form | None = None
         "title": experience_text(experience, request.locale_name).value.title,
         "when": _when(request, session),
         "seats_left": max(services.seats_left_now(request.dbsession, session, request.now), 0),
-        "closed_reason": services.booking_closed_reason(session, experience, request.now),
+        "closed_reason": desk.closed_reason(session, request.now),
+        "online_closed": desk.past_online_cutoff(session, request.now),
         "tiers": [{"code": t.code, "label": PRICE_TIERS.get(t.code, t.code),
                    "price": request.fmt.money(t.price, experience.currency)} for t in experience.price_tiers],
         "channels": [{"value": value, "label": request.translate(label)}
@@ -590,6 +607,9 @@ def new_post(request):
     if not made:
         flash(request, _("This form was already sent: booking ${reference} was made then. Nothing new was booked.",
                          mapping=mapping))
+    elif booking.status == BookingStatus.CONFIRMED and not can_email(booking):
+        flash(request, _("Booked: ${reference} for ${name}. No e-mail address: print the ticket and give it to "
+                         "the guest.", mapping=mapping))
     elif booking.status == BookingStatus.CONFIRMED:
         flash(request, _("Booked: ${reference} for ${name}. The confirmation and ticket go to ${email}.",
                          mapping=mapping))

@@ -6,6 +6,10 @@ village. Each is built on the booking and payments services the guests' own page
 the same rules hold (seats taken by the same conditional UPDATE, refunds through each
 payment's provider, e-mails through the outbox); each raises DomainError (or InvalidInput
 for a form) having changed nothing.
+
+Two rules differ for a booking taken by hand, because the guest is talking to the staff: the
+e-mail address is optional (nothing is e-mailed without one: booking.emails.can_email), and
+the session stays bookable past the online cut-off, until it starts.
 """
 import enum
 import re
@@ -14,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from tourism.booking import emails, services
-from tourism.booking.availability import availability
+from tourism.booking.availability import SessionAvailability, availability
 from tourism.booking.events import BookingEvent
 from tourism.booking.models import Booking, BookingStatus
 from tourism.exceptions import DomainError
@@ -62,6 +66,34 @@ def payment_choices(providers: dict) -> list[HowToPay]:
     return [how for how in HowToPay if PAYMENT_PROVIDER[how] in providers]
 
 
+# --- which sessions the staff can book ------------------------------------------------------
+
+# A session past the online cut-off that has not started: guests can no longer book it on the
+# website, the staff still can (the guest is on the phone or at the gate).
+ONLINE_CLOSED = "online_closed"
+DESK_BOOKABLE = ("available", "limited", ONLINE_CLOSED)
+
+
+def desk_state(slot: SessionAvailability) -> str:
+    """A session's availability state as the desk sees it: as online (availability._state),
+    except that one past the online cut-off is ONLINE_CLOSED while it has seats (sold_out if not)."""
+    if slot.state != "cutoff":
+        return slot.state
+    return ONLINE_CLOSED if slot.seats_left > 0 else "sold_out"
+
+
+def closed_reason(session, now):
+    """Why the staff cannot book `session` now (a message), or None: the website's reasons
+    (booking.services.booking_closed_reason) but the online cut-off."""
+    return services.booking_closed_reason(session, session.experience, now, cutoff_applies=False)
+
+
+def past_online_cutoff(session, now) -> bool:
+    """Whether guests can no longer book `session` online although the staff still can."""
+    online = services.booking_closed_reason(session, session.experience, now)
+    return online is not None and closed_reason(session, now) is None
+
+
 # --- a booking taken by hand ----------------------------------------------------------------
 
 def book_by_hand(dbsession, *, session, form, now, request, providers: dict,
@@ -71,12 +103,16 @@ def book_by_hand(dbsession, *, session, form, now, request, providers: dict,
     The form has the party (`tier_<code>`), the guest's name, e-mail, phone, country and
     language (as the guests' own form), `channel` (HAND_CHANNELS), `payment` (HowToPay) and
     `form_key`. Seats are held by booking.services.create_hold, so capacity, party size and
-    the booking cut-off are the web's; then the chosen provider starts the payment: paid in
-    cash (confirmed and recorded received), to pay at the village (confirmed), or a VietQR
-    transfer (held until it arrives, the QR code e-mailed). The confirmation e-mail goes to
-    the guest in their language. An e-mail address is required, for walk-ins too: every
-    e-mail about a booking (confirmation, new date, cancellation, refund) goes to it, and the
-    outbox refuses a message without an address.
+    the session's state are the web's, except the online cut-off: the staff may book until
+    the session starts. Then the chosen provider starts the payment: paid in cash (confirmed
+    and recorded received), to pay at the village (confirmed), or a VietQR transfer (held
+    until it arrives, the QR code e-mailed).
+
+    The e-mail address is optional, on the phone and at the gate: with one, every e-mail about
+    the booking (confirmation and ticket, new date, cancellation, refund) goes there in the
+    guest's language; without one (`contact_email` ""), nothing is e-mailed and the staff print
+    the ticket and tell the guest themselves. A transfer needs the address (its QR code is
+    e-mailed), so it is refused without one.
 
     Returns (booking, made): the same form sent twice returns the first booking and False.
     Raises InvalidInput (field → message) having changed nothing.
@@ -90,7 +126,7 @@ def book_by_hand(dbsession, *, session, form, now, request, providers: dict,
 
     problems = Problems()
     experience = session.experience
-    reason = services.booking_closed_reason(session, experience, now)
+    reason = closed_reason(session, now)
     if reason:
         problems.add("session", reason)
     party = contact = None
@@ -99,7 +135,7 @@ def book_by_hand(dbsession, *, session, form, now, request, providers: dict,
     except DomainError as error:
         problems.add("party", error.message)
     try:
-        contact = services.parse_contact(form)
+        contact = services.parse_contact(form, email_required=False)
     except DomainError as error:
         problems.add(error.field or "name", error.message)
     channel = raw(form, "channel")
@@ -108,13 +144,17 @@ def book_by_hand(dbsession, *, session, form, now, request, providers: dict,
     how = next((h for h in payment_choices(providers) if h.value == raw(form, "payment")), None)
     if how is None:
         problems.add("payment", _("Choose how the guest pays."))
+    elif how == HowToPay.TRANSFER and contact is not None and not contact.email:
+        # The QR code to pay with is e-mailed: without an address the guest could not pay.
+        problems.add("payment", _("A bank transfer needs the guest's e-mail address: the QR code to pay with is "
+                                  "sent there. Enter the address, or choose another way to pay."))
     problems.raise_any()
 
     try:
         with dbsession.begin_nested():
             booking, _token = services.create_hold(dbsession, session=session, party=party, contact=contact,
                                                    now=now, hold_minutes=hold_minutes, form_key=form_key,
-                                                   channel=channel)
+                                                   channel=channel, cutoff_applies=False)
             if how == HowToPay.CASH_NOW:
                 _paid_in_cash(dbsession, booking, now=now, registry=request.registry, providers=providers)
             else:
@@ -188,10 +228,13 @@ def resend_ticket(dbsession, booking: Booking, *, key: str, now, registry) -> bo
     language). `key` is the form's one-time key: the same form sent twice (a double press, a
     retried request) sends one e-mail. Returns False when this form's e-mail was already sent.
 
-    Raises DomainError when the booking is not confirmed, or the key is not a form's.
+    Raises DomainError when the booking is not confirmed, the guest gave no e-mail address, or
+    the key is not a form's.
     """
     if booking.status != BookingStatus.CONFIRMED:
         raise DomainError(_("Only a confirmed booking has a ticket to send."))
+    if not emails.can_email(booking):
+        raise DomainError(emails.NO_EMAIL_ADDRESS)
     if not FORM_KEY.match(key or ""):
         raise DomainError(_("This page is out of date. Open the booking again, then press the button."))
     dedupe_key = f"booking-resent:{booking.id}:{key}"

@@ -2,6 +2,10 @@
 
 They are rendered in the booker's language, whatever language the page that triggered
 them was in (an operator in Vietnamese confirming a Korean guest's transfer, say).
+
+A guest booked by hand at the village may have given no e-mail address. Every writer of an
+e-mail about a booking (here, in payments.emails and in booking.bulk) first asks `can_email`,
+and writes nothing without an address; the console then tells the staff to tell the guest.
 """
 from zoneinfo import ZoneInfo
 
@@ -15,6 +19,7 @@ from tourism.booking.events import BookingCancelled, BookingConfirmed, BookingMo
 from tourism.catalog.models import PRICE_TIERS
 from tourism.shop import checkout
 from tourism.catalog.services import experience_text, village_text
+from tourism.i18n import _
 from tourism.notify.ics import booking_event
 from tourism.notify.services import Attachment, enqueue_email
 
@@ -53,6 +58,16 @@ def request_for(registry, locale: str) -> Request:
 TEMPLATES = "tourism:booking/templates/email/"
 
 
+# What the console says instead of "the guest is told by e-mail" when there is no address.
+NO_EMAIL_ADDRESS = _("No e-mail address: tell the guest yourself.")
+
+
+def can_email(booking) -> bool:
+    """Whether the guest can be e-mailed about `booking`: False when they gave no address
+    (only the staff may book without one). Ask before rendering or issuing a link token."""
+    return bool(booking.contact_email)
+
+
 def render_email(request, template: str, values: dict) -> tuple[str, str, str]:
     """(subject, text, html) from `<template>_subject.jinja2`, `<template>.txt.jinja2` and
     `<template>.html.jinja2`, in `request`'s language (see `request_for`)."""
@@ -87,8 +102,11 @@ def new_manage_url(request, dbsession, booking) -> str:
 
 
 def send_ticket_email(event, *, moved: bool, dedupe_key: str) -> None:
-    """The confirmation (or, after a move, the new date): details, .ics and the domains' attachments (the ticket)."""
+    """The confirmation (or, after a move, the new date): details, .ics and the domains' attachments (the ticket).
+    Nothing for a guest with no e-mail address."""
     booking = event.booking
+    if not can_email(booking):
+        return
     request = request_for(event.registry, booking.locale)
     values = dict(booking_values(booking), moved=moved, manage_url=new_manage_url(request, event.dbsession, booking))
     subject, body_text, body_html = render_email(request, TEMPLATES + "confirmed", values)
@@ -130,6 +148,8 @@ def send_cancellation(event: BookingCancelled) -> None:
     booking = event.booking
     if booking.confirmed_at is None:
         return  # a hold let go: nothing was booked, nothing to tell
+    if not can_email(booking):
+        return
     request = request_for(event.registry, booking.locale)
     outcomes = product_outcomes(booking)
     values = dict(booking_values(booking), manage_url=new_manage_url(request, event.dbsession, booking),

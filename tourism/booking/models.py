@@ -7,7 +7,7 @@ A booking starts HELD (its seats counted in the session's `seats_held` until
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tourism.catalog.models import Experience
@@ -63,6 +63,9 @@ class Booking(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # Cancelled by the village cancelling the whole session (booking.bulk), not by itself: the
+    # session's report lists these, e-mailed or not (a guest booked by hand may have no address).
+    cancelled_with_session: Mapped[bool] = mapped_column(default=False, server_default=false())
     payment_provider: Mapped[str | None] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(20), default="web")
     # The form's one-time key: a form sent twice finds the booking it already made.

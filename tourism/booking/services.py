@@ -95,7 +95,9 @@ def _clean_text(value: str) -> str:
     return "".join(c for c in (value or "") if c.isprintable()).strip()
 
 
-def parse_contact(params) -> Contact:
+def parse_contact(params, *, email_required: bool = True) -> Contact:
+    """The booker's details from a form. The e-mail address may be left empty only when
+    `email_required` is False (a guest booked by hand at the village): `Contact.email` is then ""."""
     name = " ".join(_clean_text(params.get("name", "")).split())
     email = _clean_text(params.get("email", "")).lower()
     phone = _clean_text(params.get("phone", ""))
@@ -106,7 +108,7 @@ def parse_contact(params) -> Contact:
     if len(name) > MAX_NAME_LENGTH:
         raise DomainError(_("The name is too long: use at most ${count} characters.",
                             mapping={"count": MAX_NAME_LENGTH}), field="name")
-    if len(email) > 254 or not EMAIL_PATTERN.match(email):
+    if (email or email_required) and (len(email) > 254 or not EMAIL_PATTERN.match(email)):
         raise DomainError(_("Enter a valid email address, like name@example.com."), field="email")
     if not PHONE_PATTERN.match(phone) or sum(c.isdigit() for c in phone) < 6:
         raise DomainError(_("Enter a phone number with its country code, like +84 912 345 678."), field="phone")
@@ -126,8 +128,14 @@ def party_total(party: dict[str, int], experience: Experience) -> tuple[int, lis
 
 # --- sessions: when can they be booked -------------------------------------------
 
-def booking_closed_reason(session: ExperienceSession, experience: Experience, now: datetime):
-    """Why this session cannot be booked now (a message), or None when it can."""
+def booking_closed_reason(session: ExperienceSession, experience: Experience, now: datetime, *,
+                          cutoff_applies: bool = True):
+    """Why this session cannot be booked now (a message), or None when it can.
+
+    Guests booking online stop at the experience's cut-off (`booking_cutoff_minutes` before
+    the start), so the village can prepare; with `cutoff_applies=False` (the staff booking a
+    guest who is at the gate) the session stays bookable until it starts.
+    """
     if experience.status != PublicationStatus.PUBLISHED:
         return _("This experience cannot be booked.")
     if session.status == SessionStatus.CANCELLED:
@@ -136,7 +144,7 @@ def booking_closed_reason(session: ExperienceSession, experience: Experience, no
         return _("The village is closed that day.")
     if session.starts_at <= now:
         return _("This session has already started.")
-    if session.starts_at - timedelta(minutes=experience.booking_cutoff_minutes) <= now:
+    if cutoff_applies and session.starts_at - timedelta(minutes=experience.booking_cutoff_minutes) <= now:
         return _("Booking for this session has closed; it starts soon.")
     return None
 
@@ -206,6 +214,22 @@ def seats_left_now(dbsession, session: ExperienceSession, now: datetime) -> int:
     for slot in dbsession.scalars(select(ResourceSlot).where(ResourceSlot.id.in_(_resource_slots(dbsession, session)))):
         left = min(left, slot.capacity - slot.seats_taken)
     return left
+
+
+def keep_session_row(dbsession, session: ExperienceSession) -> None:
+    """Keep the session's row from being deleted until the commit, or raise DomainError if it
+    is gone: a schedule change deleted it (it had no guests) after the guest opened its page.
+
+    FOR KEY SHARE is the lock the booking's foreign key takes anyway, taken first so that a
+    deleted session is a plain "no longer available" instead of the key's IntegrityError. It
+    blocks only a DELETE (which then keeps the session, as it has a booking: see
+    scheduling.services), never other guests' seat updates. SQLite has no row locks and needs
+    none: one writer at a time.
+    """
+    there = dbsession.scalar(select(ExperienceSession.id).where(ExperienceSession.id == session.id)
+                             .with_for_update(read=True, key_share=True))
+    if there is None:
+        raise DomainError(_("This session is no longer available: choose another date."), field="session")
 
 
 def take_seats(dbsession, session: ExperienceSession, seats: int, *, now: datetime, held: bool) -> None:
@@ -297,17 +321,18 @@ def find_by_form_key(dbsession, form_key: str | None) -> Booking | None:
 def create_hold(dbsession, *, session: ExperienceSession, party: dict[str, int], contact: Contact,
                 now: datetime, hold_minutes: int = DEFAULT_HOLD_MINUTES, form_key: str | None = None,
                 channel: str = "web", basket: checkout.Basket = checkout.EMPTY_BASKET,
-                shipping_fee: int = checkout.DEFAULT_SHIPPING_FEE) -> tuple[Booking, str]:
+                shipping_fee: int = checkout.DEFAULT_SHIPPING_FEE, cutoff_applies: bool = True) -> tuple[Booking, str]:
     """Hold seats for a party, and the stock of the village's products in `basket`, while
     the guest pays; returns the booking and its private token.
 
     The total is the party's price, plus the products, plus `shipping_fee` for a delivery.
-    Raises DomainError (NotEnoughSeats when the seats are gone, checkout.NotEnoughStock
+    The session must be bookable (`booking_closed_reason`; `cutoff_applies=False` only for
+    the staff's own bookings, which may be taken until the session starts). Raises DomainError (NotEnoughSeats when the seats are gone, checkout.NotEnoughStock
     naming a product sold out) and then changes nothing: seats and stock are taken in one
     savepoint.
     """
     experience = session.experience
-    reason = booking_closed_reason(session, experience, now)
+    reason = booking_closed_reason(session, experience, now, cutoff_applies=cutoff_applies)
     if reason:
         raise DomainError(reason, field="session")
     check_party(party, experience)
@@ -321,6 +346,7 @@ def create_hold(dbsession, *, session: ExperienceSession, party: dict[str, int],
     token = secrets.token_urlsafe(32)
     try:
         with dbsession.begin_nested():
+            keep_session_row(dbsession, session)
             booking = Booking(
                 reference=reference, experience_id=experience.id, session_id=session.id,
                 status=BookingStatus.HELD, seats=seats, total_amount=total, currency=experience.currency,

@@ -19,6 +19,7 @@ from pyramid.view import view_config
 from tourism.accounts.permissions import CONSOLE, MANAGE, OperatorResource, can_manage, row_from_url
 from tourism.accounts.views import no_store
 from tourism.booking import bulk
+from tourism.booking.emails import NO_EMAIL_ADDRESS, can_email
 from tourism.booking.services import format_reference
 from tourism.catalog.models import PRICE_TIERS
 from tourism.catalog.services import experience_text, village_text
@@ -158,10 +159,13 @@ EMAIL_STATES = {
 }
 
 
-def _report_row(request, report: bulk.BookingReport) -> dict:
+def report_row(request, report: bulk.BookingReport) -> dict:
+    """One booking of a cancelled session as its report lists it (here, and after a closure cancelled sessions)."""
     booking = report.booking
     email_text, email_warning = EMAIL_STATES[report.email]
-    if report.email == OutboxStatus.PENDING and report.email_error:
+    if report.no_email_address:
+        email_text, email_warning = NO_EMAIL_ADDRESS, True
+    elif report.email == OutboxStatus.PENDING and report.email_error:
         email_text, email_warning = _("The e-mail is not sent yet: the mail server refused it for now; "
                                       "it is tried again by itself."), True
     return {
@@ -190,13 +194,14 @@ def session_page(request):
     page.update({
         "seats": seats,
         "guests": [_guest_row(request, guest) for guest in bulk.session_guests(request.dbsession, session)],
-        "report": [_report_row(request, row) for row in report],
+        "report": [report_row(request, row) for row in report],
         "work_left": any(row.work_left for row in report),
         "needs_reason": page["cancelled"] and any(not row.cancelled for row in report),
         "by_hand": any(row.money.by_hand > row.money.by_hand_paid for row in report),
         "can_manage": manager,
         "can_cancel": manager and open_now,
         "can_move": manager and open_now and seats.booked > 0,
+        "can_reopen": manager and not bulk.reopen_refused(request.dbsession, session, now=request.now),
         "messages": request.session.pop_flash(FLASH_QUEUE),
     })
     return page
@@ -258,10 +263,35 @@ def cancel_post(request):
     return _back(request, session)
 
 
+@view_config(route_name="booking.console.session.reopen", request_method="GET", permission=MANAGE)
+def reopen_get(request):
+    """The address opened (from the history, say): the session page, where the button is."""
+    return _back(request, request.context.obj)
+
+
+@view_config(route_name="booking.console.session.reopen", request_method="POST", permission=MANAGE)
+def reopen_post(request):
+    """Undo the cancellation for new guests (the session page's confirmation form)."""
+    session = request.context.obj
+    try:
+        bulk.reopen_session(request.dbsession, session, now=request.now)
+    except DomainError as error:
+        _flash(request, error.message, "warning")
+        return _back(request, session)
+    _flash(request, _("The session is open for booking again. Guests already cancelled stay cancelled and "
+                      "refunded; tell them yourself if they may want to come."))
+    return _back(request, session)
+
+
 def _report_run(request, run: bulk.CancelRun) -> None:
-    if run.cancelled:
+    emailed = len(run.cancelled) - len(run.not_emailed)
+    if emailed:
         _flash(request, _("The session is cancelled. Bookings cancelled, refunded and e-mailed: ${count}.",
-                          mapping={"count": len(run.cancelled)}))
+                          mapping={"count": emailed}))
+    if run.not_emailed:
+        _flash(request, _("Bookings cancelled and refunded with no e-mail address: ${count}. Nobody else can tell "
+                          "these guests: phone them (their numbers are in the list below).",
+                          mapping={"count": len(run.not_emailed)}), "warning")
     if run.holds_released:
         _flash(request, _("Guests who were still paying were let go: ${count}.", mapping={"count": run.holds_released}))
     if run.refunds_finished:
@@ -330,6 +360,10 @@ def move_post(request):
                       "date and a new ticket; the other session is closed.",
                       mapping={"count": len(moved), "guests": sum(b.seats for b in moved),
                                "when": request.fmt.session_datetime(session.starts_at, tz)}))
+    unreachable = [b.contact_name for b in moved if not can_email(b)]
+    if unreachable:
+        _flash(request, _("No e-mail address for ${names}: tell them the new date yourself, and print their new "
+                          "tickets.", mapping={"names": request.fmt.list(unreachable)}), "warning")
     return _back(request, target)
 
 
@@ -338,4 +372,5 @@ def includeme(config):
     config.add_route("booking.console.session", "/console/sessions/{session_id}", factory=factory)
     config.add_route("booking.console.session.cancel", "/console/sessions/{session_id}/cancel", factory=factory)
     config.add_route("booking.console.session.move", "/console/sessions/{session_id}/move", factory=factory)
+    config.add_route("booking.console.session.reopen", "/console/sessions/{session_id}/reopen", factory=factory)
     config.scan(__name__)

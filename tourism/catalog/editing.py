@@ -1,5 +1,5 @@
 """The operator's changes to an experience: its texts, prices, group sizes, cancellation
-policy and whether visitors see it.
+policy, pictures and whether visitors see it.
 
 Each function reads a whole form first and changes everything or nothing: a refusal raises
 `InvalidInput` with one translatable message per form field. Bookings already made keep what
@@ -11,12 +11,16 @@ Field names (per locale `<field>-<locale>`):
   prices:        price-<tier>, min_age-<tier>, max_age-<tier> for each tier in PRICE_TIERS,
                  min_party, max_party, children_need_adult ("1" when ticked)
   cancellation:  hours-<row>, percent-<row> for rows 0…POLICY_ROWS-1
+  practical:     duration_hours, duration_minutes, cutoff_hours, season_start, season_end
+                 (month numbers, both empty: all year), guide_language (repeated)
   status:        status (draft or published)
+  pictures:      alt-* and the file (the shared rules of tourism.pictures)
+  new:           village, kind, title-vi, title-en, duration_hours, duration_minutes
 """
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -26,14 +30,18 @@ from tourism.catalog.models import (
     PRICE_TIERS,
     CancellationRule,
     Experience,
+    ExperienceImage,
+    ExperienceKind,
+    ExperienceLanguage,
     ExperienceText,
     PriceTier,
     PublicationStatus,
     Village,
 )
-from tourism.catalog.services import index_experience
+from tourism.catalog.services import fold, index_experience
 from tourism.forms import InvalidInput, Problems, TextField
 from tourism.i18n import _
+from tourism.pictures import Gallery
 
 __all__ = ["InvalidInput"]
 
@@ -47,6 +55,23 @@ MAX_PARTY = 200
 POLICY_ROWS = 5
 # Hours before the start: a year is far more than any policy needs.
 MAX_HOURS_BEFORE = 24 * 365
+# A village experience lasts at most a day; longer is a typing slip.
+MAX_DURATION_MINUTES = 24 * 60
+# Online booking may close up to a month before the start (a boat to charter, a kiln to book).
+MAX_CUTOFF_HOURS = 24 * 30
+# Languages a guide may speak: the site's six, and those visitors to Vietnam ask for most.
+GUIDE_LANGUAGES = ("vi", "en", "fr", "ko", "zh", "ja", "de", "es", "ru", "th")
+# Kinds an owner may start here: admission tickets open by opening hours, set up with LàngViệt.
+NEW_KINDS = (ExperienceKind.TOUR, ExperienceKind.WORKSHOP)
+
+# Pictures: the first is the one at the top of the visitors' page and on the cards.
+MAX_PICTURES = 10
+PICTURES = Gallery(
+    owner=Experience, picture=ExperienceImage, owner_key="experience_id",
+    missing=_("Choose a picture of the experience (PNG, JPEG or WebP)."),
+    too_many=_("An experience can have at most ${max} pictures: remove one first."),
+    alt_needed=_("Say in Vietnamese what the picture shows, for people who cannot see it "
+                 "(such as “Nghệ nhân nặn bình gốm trên bàn xoay”)."))
 
 TEXT_FIELDS = (
     TextField("title", TITLE_MAX,
@@ -230,6 +255,144 @@ def save_policy(dbsession, experience: Experience, form: Mapping) -> None:
         experience.cancellation_rules.append(CancellationRule(hours_before=hours, refund_percent=percent))
     dbsession.flush()
     dbsession.expire(experience, ["cancellation_rules"])  # read back in the policy's order
+
+
+# --- practical details: length, booking cut-off, season, guide languages ------------------------
+
+def _read_duration(form: Mapping, problems: Problems) -> int | None:
+    hours = _read_whole(form, "duration_hours", problems, 0, 24, _("Hours: a whole number from 0 to 24."))
+    minutes = _read_whole(form, "duration_minutes", problems, 0, 59, _("Minutes: a whole number from 0 to 59."))
+    if "duration_hours" in problems.errors or "duration_minutes" in problems.errors:
+        return None
+    total = (hours or 0) * 60 + (minutes or 0)
+    if total <= 0:
+        problems.add("duration_hours", _("Say how long it lasts, such as 2 hours 30 minutes."))
+        return None
+    if total > MAX_DURATION_MINUTES:
+        problems.add("duration_hours", _("It can last at most 24 hours."))
+        return None
+    return total
+
+
+def _read_cutoff(form: Mapping, problems: Problems) -> int | None:
+    """Hours before the start, whole or with a half ("1,5"), as minutes."""
+    raw_hours = forms.raw(form, "cutoff_hours").strip()
+    hours = forms.decimal_number(raw_hours) if raw_hours else None
+    if hours is None or not 0 <= hours <= MAX_CUTOFF_HOURS or (hours * 2) != int(hours * 2):
+        problems.add("cutoff_hours", _("Hours before the start: a number from 0 to ${max}, such as 2 or 1.5.",
+                                       mapping={"max": MAX_CUTOFF_HOURS}))
+        return None
+    return int(hours * 60)
+
+
+def _read_season(form: Mapping, problems: Problems) -> tuple[int | None, int | None]:
+    months = []
+    for name in ("season_start", "season_end"):
+        raw_month = forms.raw(form, name).strip()
+        month = forms.whole_number(raw_month, max_digits=2) if raw_month else None
+        if raw_month and (month is None or not 1 <= month <= 12):
+            problems.add(name, _("Choose a month."))
+        months.append(month)
+    start, end = months
+    if (start is None) != (end is None) and not problems.errors.keys() & {"season_start", "season_end"}:
+        problems.add("season_start" if start is None else "season_end",
+                     _("Choose both the first and the last month, or neither for all year."))
+    return (start, end) if (start is None) == (end is None) else (None, None)
+
+
+def _read_guide_languages(form: Mapping, problems: Problems) -> list[str]:
+    chosen = form.getall("guide_language") if hasattr(form, "getall") else form.get("guide_language", [])
+    chosen = [chosen] if isinstance(chosen, str) else list(chosen)
+    codes = [code for code in GUIDE_LANGUAGES if code in chosen]
+    if not codes:
+        problems.add("guide_language", _("Tick at least one language the guide speaks."))
+    return codes
+
+
+def save_practical(dbsession, experience: Experience, form: Mapping, *, now: datetime) -> int:
+    """How long it lasts, when online booking closes, its season and its guide's languages.
+
+    A new length applies to the sessions nobody has booked yet (from now on); sessions with
+    guests keep the times the guests were sent. Returns how many sessions kept their old
+    length because of that. Raises InvalidInput; nothing changed."""
+    from tourism.scheduling.models import ExperienceSession  # scheduling builds on the catalog
+
+    problems = Problems()
+    duration = _read_duration(form, problems)
+    cutoff = _read_cutoff(form, problems)
+    season_start, season_end = _read_season(form, problems)
+    languages = _read_guide_languages(form, problems)
+    problems.raise_any()
+
+    kept = 0
+    if duration != experience.duration_minutes:
+        upcoming = dbsession.scalars(select(ExperienceSession).where(
+            ExperienceSession.experience_id == experience.id, ExperienceSession.starts_at > now))
+        for session in upcoming:  # a season's sessions at most: a few hundred rows
+            if session.ever_booked:
+                kept += 1
+            else:
+                session.ends_at = session.starts_at + timedelta(minutes=duration)
+    experience.duration_minutes, experience.booking_cutoff_minutes = duration, cutoff
+    experience.season_start_month, experience.season_end_month = season_start, season_end
+    current = {row.language: row for row in experience.guide_languages}
+    experience.guide_languages = [current.get(code) or ExperienceLanguage(language=code) for code in languages]
+    for position, row in enumerate(experience.guide_languages):
+        row.position = position
+    dbsession.flush()
+    return kept
+
+
+# --- a new experience ----------------------------------------------------------------------------
+
+def _free_slug(dbsession, title: str) -> str:
+    """A URL name from the Vietnamese title ("Hái chè buổi sáng" → "hai-che-buoi-sang"),
+    numbered when another experience has it."""
+    base = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")[:70].strip("-") or "trai-nghiem"
+    slug, number = base, 1
+    while dbsession.scalar(select(Experience.id).where(Experience.slug == slug)) is not None:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+def create_experience(dbsession, villages: list[Village], form: Mapping) -> Experience:
+    """A new draft experience in one of `villages` (the owner's): its kind, Vietnamese title
+    (and English, if given) and length. Prices, texts and a schedule come next, on its own
+    page; it stays a draft, unseen by visitors, until the owner makes it visible. Raises
+    InvalidInput; nothing made."""
+    problems = Problems()
+    village = villages[0] if len(villages) == 1 else forms.chosen_row(
+        form, "village", villages, problems, _("Choose the village where it takes place."))
+    kind_value = forms.raw(form, "kind")
+    kind = next((kind for kind in NEW_KINDS if kind.value == kind_value), None)
+    if kind is None:
+        problems.add("kind", _("Choose whether it is a guided tour or a hands-on workshop."))
+    titles = {}
+    for locale in ("vi", "en"):
+        name = f"title-{locale}"
+        title = forms.line(form, name)
+        if not forms.too_long(problems, name, title, TITLE_MAX):
+            titles[locale] = title
+    if not titles.get("vi") and "title-vi" not in problems.errors:
+        problems.add("title-vi", TEXT_FIELDS[0].required_vi)
+    duration = _read_duration(form, problems)
+    problems.raise_any()
+
+    crafts = village.craft_codes
+    experience = Experience(village=village, slug=_free_slug(dbsession, titles["vi"]), kind=kind,
+                            craft=crafts[0] if crafts else "", status=PublicationStatus.DRAFT,
+                            duration_minutes=duration, min_party=1, max_party=10, currency="VND")
+    experience.texts = [ExperienceText(locale=locale, title=title, summary="", description="", meeting_point="")
+                        for locale, title in titles.items() if title]
+    experience.guide_languages = [ExperienceLanguage(language="vi", position=0)]
+    experience.cancellation_rules = [CancellationRule(hours_before=48, refund_percent=100),
+                                     CancellationRule(hours_before=24, refund_percent=50)]
+    dbsession.add(experience)
+    dbsession.flush()
+    index_experience(experience)
+    dbsession.flush()
+    return experience
 
 
 # --- visitors ---------------------------------------------------------------------------------

@@ -54,7 +54,9 @@ PRICE_TIERS = {
 
 
 class ImageMixin:
-    """An image file under tourism/static, with its size (no layout shift) and alt text per locale."""
+    """A picture with its size (no layout shift) and alt text per locale. `path` is a file
+    under tourism/static (demo pictures) or an upload in the media store, "media/<key>"
+    (tourism.images.image_url tells them apart)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     position: Mapped[int] = mapped_column(default=0)

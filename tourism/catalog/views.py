@@ -9,6 +9,7 @@ from tourism.booking.availability import SESSION_STATE_LABELS, month_calendar, p
 from tourism.catalog import jsonld, services
 from tourism.catalog.models import CRAFTS, EXPERIENCE_KIND_LABELS, PRICE_TIERS, ExperienceKind
 from tourism.i18n import LOCALES
+from tourism.images import image_url
 from tourism.panels import render_panels
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -20,7 +21,7 @@ def today_in_vietnam() -> date:
 
 
 def _image_urls(request, images) -> list[str]:
-    return [request.static_url(f"tourism:static/{image.path}") for image in images]
+    return [image_url(request, image) for image in images]
 
 
 def _image_alts(request, images) -> dict[int, str]:

@@ -1,5 +1,5 @@
 """E-mails about payments, written to the outbox in the same transaction, in the booker's language."""
-from tourism.booking.emails import booking_values, new_manage_url, render_email, request_for
+from tourism.booking.emails import booking_values, can_email, new_manage_url, render_email, request_for
 from tourism.notify.services import Attachment, email_enqueued, enqueue_email
 from tourism.payments import vietqr
 from tourism.payments.models import RefundStatus
@@ -18,8 +18,10 @@ EMAIL_QR_SCALE = 6
 def send_refund_notice(dbsession, booking, refund, *, registry, now) -> None:
     """Tell the guest that a payment we could not keep is on its way back (or will be).
 
-    One message per payment (a repeated event sends nothing new).
+    One message per payment (a repeated event sends nothing new); none without an address.
     """
+    if not can_email(booking):
+        return
     request = request_for(registry, booking.locale)
     values = dict(booking_values(booking), amount=refund.amount, reason=refund.reason,
                   failed=refund.status == RefundStatus.FAILED,
@@ -36,7 +38,10 @@ def send_transfer_instructions(dbsession, booking, payment, instructions, *, reg
     the bank details, the QR as an inline PNG (mail clients block SVG and data: URIs), the
     hold's end as the deadline, a new private manage link, and whatever TRANSFER_ATTACHMENTS
     add (the PDF slip). One message per payment: choosing the transfer again sends nothing.
+    Nothing without an address (the console's desk refuses a transfer for such a guest).
     """
+    if not can_email(booking):
+        return
     dedupe_key = f"vietqr-instructions:{payment.id}"
     if email_enqueued(dbsession, dedupe_key):
         return  # before issue_token, so choosing the transfer again adds no link token

@@ -17,6 +17,9 @@ def includeme(config):
     config.add_route("reports.experiences_csv", "/console/reports/bookings.csv", factory=OwnerRoot)
     config.add_route("reports.visitors_csv", "/console/reports/visitors.csv", factory=OwnerRoot)
     config.add_route("reports.villages_csv", "/console/reports/village-statistics.csv", factory=OwnerRoot)
+    config.add_route("reports.experiences_xlsx", "/console/reports/bookings.xlsx", factory=OwnerRoot)
+    config.add_route("reports.visitors_xlsx", "/console/reports/visitors.xlsx", factory=OwnerRoot)
+    config.add_route("reports.villages_xlsx", "/console/reports/village-statistics.xlsx", factory=OwnerRoot)
     # Today first: it is what the staff open the console for.
     config.add_console_link("reports.today", _("Today"), order=1)
     config.add_console_link("reports.index", _("Reports"), order=70)

@@ -237,15 +237,14 @@ def quick_links(request, periods: dict[str, Period], chosen: Period | None, vill
 
 
 def downloads(request, period: Period, village_id: int | None) -> list[dict]:
+    """Each report's files: an Excel workbook (opens right whatever the computer's settings) and CSV."""
     query = period_query(period, village_id)
-    return [
-        {"href": request.route_path("reports.experiences_csv", _query=query),
-         "label": _("Bookings, revenue, refunds and occupancy per experience (CSV)")},
-        {"href": request.route_path("reports.visitors_csv", _query=query),
-         "label": _("Visitors by language and by country (CSV)")},
-        {"href": request.route_path("reports.villages_csv", _query=query),
-         "label": _("Village statistics for the tourism office, per month: counts only, no personal data (CSV)")},
-    ]
+    reports = (("experiences", _("Bookings, revenue, refunds and occupancy per experience")),
+               ("visitors", _("Visitors by language and by country")),
+               ("villages", _("Village statistics for the tourism office, per month: counts only, no personal data")))
+    return [{"label": label,
+             "xlsx": request.route_path(f"reports.{name}_xlsx", _query=query),
+             "csv": request.route_path(f"reports.{name}_csv", _query=query)} for name, label in reports]
 
 
 def period_title(request, period: Period) -> str:

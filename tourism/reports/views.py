@@ -6,8 +6,8 @@
 - /console/reports: bookings, revenue, refunds and occupancy per experience by week or
   month, visitors by language and by country, as charts beside their tables (the operator's
   owners and admins: MANAGE);
-- /console/reports/*.csv: the same as CSV files, and the village statistics for a
-  provincial tourism office (counts only).
+- /console/reports/*.csv and *.xlsx: the same as CSV files or Excel workbooks, and the village
+  statistics for a provincial tourism office (counts only).
 
 Everything is narrowed to the operator's villages (an admin sees all); the period and the
 village come from the query string, and a village that is not theirs is refused (403).
@@ -25,6 +25,7 @@ from tourism.accounts.views import no_store
 from tourism.catalog.models import Village
 from tourism.catalog.services import village_text, villages_run_by
 from tourism.forms import Form, InvalidInput, chosen_id, raw
+from tourism.i18n import _
 from tourism.reports import exports, pages, services
 
 TEMPLATES = "tourism:reports/templates/"
@@ -128,33 +129,42 @@ def reports_page(request):
                 period_title=pages.period_title(request, period))
 
 
-def _csv(request, choice: _Choice, kind: str, make, *, monthly: bool = False):
-    """A CSV download: `make(period)` gives its bytes. A bad period is answered by the form."""
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(request, choice: _Choice, kind: str, title, table_of, *, monthly: bool = False):
+    """A report's file: `table_of(period)` gives its table, written as an Excel workbook on the
+    *.xlsx routes and as CSV on the others. A bad period is answered by the form."""
     no_store(request)
     try:
         period = services.parse_period(request.GET, today=choice.today)
     except InvalidInput as error:
         return render_to_response(TEMPLATES + "reports.jinja2", _refused(request, choice, error), request=request,
                                   response=request.response)
+    header, rows = table_of(period)
     response = request.response
-    response.body = make(period)
-    response.content_type = "text/csv"
-    response.charset = "utf-8"
+    if request.matched_route.name.endswith("_xlsx"):
+        extension, response.content_type = "xlsx", XLSX_TYPE
+        response.body = exports.xlsx_bytes(header, rows, request.translate(title))
+    else:
+        extension, response.content_type, response.charset = "csv", "text/csv", "utf-8"
+        response.body = exports.csv_bytes(header, rows)
     named = period.whole_months() if monthly else period
-    response.content_disposition = f'attachment; filename="{exports.filename(kind, named)}"'
+    response.content_disposition = f'attachment; filename="{exports.filename(kind, named, extension)}"'
     return response
 
 
 @view_config(route_name="reports.experiences_csv", request_method="GET", permission=MANAGE)
-def experiences_csv(request):
+@view_config(route_name="reports.experiences_xlsx", request_method="GET", permission=MANAGE)
+def experiences_file(request):
     choice = _choice(request)
 
-    def make(period):
+    def table_of(period):
         report = services.experience_report(request.dbsession, operator_id=choice.operator_id, period=period,
                                             locale=request.locale_name, village_id=choice.village_id)
-        return exports.experiences_csv(report, request.translate)
+        return exports.experiences_table(report, request.translate)
 
-    return _csv(request, choice, "bookings", make)
+    return _download(request, choice, "bookings", _("Bookings"), table_of)
 
 
 def _namers(request) -> tuple:
@@ -162,26 +172,28 @@ def _namers(request) -> tuple:
 
 
 @view_config(route_name="reports.visitors_csv", request_method="GET", permission=MANAGE)
-def visitors_csv(request):
+@view_config(route_name="reports.visitors_xlsx", request_method="GET", permission=MANAGE)
+def visitors_file(request):
     choice = _choice(request)
 
-    def make(period):
+    def table_of(period):
         report = services.visitor_report(request.dbsession, operator_id=choice.operator_id, period=period,
                                          village_id=choice.village_id)
-        return exports.visitors_csv(report, request.translate, *_namers(request))
+        return exports.visitors_table(report, request.translate, *_namers(request))
 
-    return _csv(request, choice, "visitors", make)
+    return _download(request, choice, "visitors", _("Visitors"), table_of)
 
 
 @view_config(route_name="reports.villages_csv", request_method="GET", permission=MANAGE)
-def villages_csv(request):
+@view_config(route_name="reports.villages_xlsx", request_method="GET", permission=MANAGE)
+def villages_file(request):
     """Per village and month: the whole months the period touches, whatever its grain."""
     choice = _choice(request)
 
-    def make(period):
+    def table_of(period):
         statistics = services.village_statistics(request.dbsession, operator_id=choice.operator_id, period=period,
                                                  now=request.now, locale=request.locale_name,
                                                  village_id=choice.village_id)
-        return exports.villages_csv(statistics, request.translate, *_namers(request))
+        return exports.villages_table(statistics, request.translate, *_namers(request))
 
-    return _csv(request, choice, "village-statistics", make, monthly=True)
+    return _download(request, choice, "village-statistics", _("Village statistics"), table_of, monthly=True)

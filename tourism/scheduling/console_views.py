@@ -6,12 +6,21 @@
 - adding, editing or removing a schedule, an extra session or a closure first shows a
   preview of the sessions it makes, removes, closes, opens again or gives other seats (the
   same code as saving, rolled back), then "Save". Sessions with guests in the way are listed
-  with a link to each one's page, and nothing is saved until they are cancelled or moved.
+  with a link to each one's page, and nothing is saved until they are cancelled or moved;
+- days closed over sessions with guests: the owner may instead choose, on that list, to
+  close them and cancel those sessions, every guest refunded and e-mailed
+  (tourism.booking.closures), then sees what happened to each booking
+  (/console/experiences/<id>/schedule/cancelled?session=…);
+- /console/villages/<id>/closures: the days the whole village closes (Tết), which close
+  every experience in it: added and removed exactly as one experience's closed days (the
+  same views, previews, refusal and choice to cancel, made to the village: an
+  `editing.Target`), the preview and the report naming each session's experience.
 
 Every URL loads its object in a route factory naming the operator who runs its village
 (OperatorResource) and asks MANAGE, so only that operator's owners (and admins) get in.
 The rules are in tourism.scheduling.editing.
 """
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -22,14 +31,20 @@ from pyramid.view import view_config
 
 from tourism.accounts.permissions import MANAGE, OperatorResource, row_from_url
 from tourism.accounts.views import no_store
-from tourism.catalog.console_views import experience_resource, experience_title, horizon_days, village_today
-from tourism.catalog.models import Experience
-from tourism.forms import Form, flash, page_basics, typed
+# Days closed over guests: their sessions are cancelled as the bookings console does it.
+from tourism.booking import bulk, closures
+from tourism.booking.session_views import report_row
+from tourism.catalog.console_views import experience_resource, experience_title, horizon_days
+from tourism.catalog.models import Experience, Village
+from tourism.catalog.services import village_text
+from tourism.forms import Form, chosen_id, flash, page_basics, typed
 from tourism.i18n import _
+from tourism.payments.services import providers
 from tourism.scheduling import editing
 from tourism.scheduling.models import Closure, ExperienceSession, ScheduleRule, SessionStatus
 
 TEMPLATES = "tourism:scheduling/templates/console/"
+VILLAGE_CLOSURES_ROUTE = "scheduling.console.village_closures"
 SESSION_ROUTE = "booking.console.session"  # one session's page, with its guests (tourism/booking)
 LIST_DAYS = 14  # the coming sessions shown at once: two weeks
 PREVIEW_LIMIT = 30  # sessions listed per kind of change; the rest are counted
@@ -46,11 +61,16 @@ def rule_resource(request) -> OperatorResource:
     return _owned(rule.experience, rule)
 
 
+def village_resource(request) -> OperatorResource:
+    village = row_from_url(request, Village, "village_id")
+    return OperatorResource(village.operator_id, village)
+
+
 def closure_resource(request) -> OperatorResource:
+    """An experience's closure, or a whole village's: owned by the operator of that village."""
     closure = row_from_url(request, Closure, "closure_id")
-    if closure.experience_id is None:  # a whole village's closure is not one experience's to remove
-        raise HTTPNotFound()
-    return _owned(request.dbsession.get(Experience, closure.experience_id), closure)
+    return OperatorResource(editing.village_of(editing.closure_target(request.dbsession, closure)).operator_id,
+                            closure)
 
 
 def session_resource(request) -> OperatorResource:
@@ -100,24 +120,46 @@ def _rule_row(request, rule: ScheduleRule) -> dict:
     return {"rule": rule, "text": describe(request, pattern), "exact": exact, "months": _months_only(request, rule)}
 
 
-def _when(request, experience: Experience, moment: datetime) -> str:
-    return request.fmt.session_datetime(moment, experience.village.time_zone)
+def _when(request, target: editing.Target, moment: datetime) -> str:
+    return request.fmt.session_datetime(moment, editing.village_of(target).time_zone)
 
 
-def _preview_view(request, experience: Experience, preview: editing.Preview) -> dict:
+def _today(request, target: editing.Target) -> date:
+    """Today in the target's village."""
+    return request.now.astimezone(ZoneInfo(editing.village_of(target).time_zone)).date()
+
+
+def _title(request, target: editing.Target) -> str:
+    if isinstance(target, Village):
+        return village_text(target, request.locale_name).value.name
+    return experience_title(target, request.locale_name)
+
+
+def _experience_names(request, target: editing.Target) -> dict[int, str]:
+    """Each experience's title by id, to say whose each session is: only when a change is made
+    to a whole village (one experience's pages need not repeat its name on every line)."""
+    if not isinstance(target, Village):
+        return {}
+    return {e.id: experience_title(e, request.locale_name)
+            for e in editing.experiences_of(request.dbsession, target)}
+
+
+def _preview_view(request, target: editing.Target, preview: editing.Preview) -> dict:
     """The preview as the page lists it: each kind with its first sessions and a count."""
     fmt = request.fmt
+    names = _experience_names(request, target)
 
     def listed(kind):
         effects = preview.of(kind)
-        rows = [{"when": _when(request, experience, e.starts_at), "capacity": e.capacity,
-                 "before": e.before_capacity} for e in effects[:PREVIEW_LIMIT]]
+        rows = [{"when": _when(request, target, e.starts_at), "capacity": e.capacity, "before": e.before_capacity,
+                 "experience": names.get(e.experience_id)} for e in effects[:PREVIEW_LIMIT]]
         return {"rows": rows, "count": len(effects), "more": max(0, len(effects) - PREVIEW_LIMIT),
-                "first": _when(request, experience, effects[0].starts_at) if effects else None,
-                "last": _when(request, experience, effects[-1].starts_at) if effects else None}
+                "first": _when(request, target, effects[0].starts_at) if effects else None,
+                "last": _when(request, target, effects[-1].starts_at) if effects else None}
 
-    blockers = [{"when": _when(request, experience, b.starts_at), "taken": b.taken, "kind": b.kind,
-                 "capacity": b.capacity, "url": session_path(request, b.session_id)} for b in preview.blockers]
+    blockers = [{"when": _when(request, target, b.starts_at), "taken": b.taken, "kind": b.kind,
+                 "capacity": b.capacity, "url": session_path(request, b.session_id),
+                 "experience": names.get(b.experience_id)} for b in preview.blockers]
     return {"new": listed(editing.NEW), "gone": listed(editing.GONE), "closed": listed(editing.CLOSED),
             "reopened": listed(editing.REOPENED), "seats": listed(editing.SEATS),
             "new_closed": listed(editing.NEW_CLOSED), "kept": listed(editing.KEPT), "blockers": blockers,
@@ -173,7 +215,7 @@ def _schedule_page(request, experience: Experience, *, rule_form: Form | None = 
                    status: int = 200) -> dict:
     no_store(request)
     request.response.status = status
-    today = village_today(request, experience)
+    today = _today(request, experience)
     first = first or _start_day(request, today)
     own, village_wide = editing.closures_of(request.dbsession, experience, today=today)
     fmt = request.fmt
@@ -186,8 +228,8 @@ def _schedule_page(request, experience: Experience, *, rule_form: Form | None = 
         "one_offs": [{"session": s, "when": _when(request, experience, s.starts_at)}
                      for s in editing.one_offs_of(request.dbsession, experience, now=request.now)],
         "one_off": one_off or Form("one-off"), "closure": closure or Form("closure"),
-        "closures": [{"closure": c, "dates": _closure_dates(request, c)} for c in own],
-        "village_closures": [{"closure": c, "dates": _closure_dates(request, c)} for c in village_wide],
+        "closures": _closure_rows(request, own), "village_closures": _closure_rows(request, village_wide),
+        "village_closures_url": _home(request, experience.village),
         "sessions": _session_rows(request, experience, first, seats),
         "first": fmt.date(first), "last": fmt.date(first + timedelta(days=LIST_DAYS - 1)),
         "earlier": (first - timedelta(days=LIST_DAYS)).isoformat() if first > today else None,
@@ -211,10 +253,40 @@ def _closure_dates(request, closure: Closure) -> str:
                                                                 "last": request.fmt.date(closure.ends_on)}))
 
 
-def _to_schedule(request, experience: Experience, anchor: str | None = None) -> HTTPSeeOther:
-    return HTTPSeeOther(request.route_path("scheduling.console.schedule", experience_id=experience.id,
-                                           _anchor=anchor) if anchor else
-                        request.route_path("scheduling.console.schedule", experience_id=experience.id))
+def _closure_rows(request, closures: list[Closure]) -> list[dict]:
+    return [{"closure": c, "dates": _closure_dates(request, c)} for c in closures]
+
+
+@dataclass(frozen=True)
+class _TargetRoutes:
+    """The pages of what a change is made to (an `editing.Target`), by route name."""
+
+    placeholder: str  # the target's id in their URLs
+    home: str  # where a change starts and comes back to
+    closure_new: str  # where its closure form posts
+    cancelled: str  # what happened to the bookings of the sessions a closure cancelled
+
+
+TARGET_ROUTES = {
+    Experience: _TargetRoutes("experience_id", "scheduling.console.schedule", "scheduling.console.closure_new",
+                              "scheduling.console.cancelled"),
+    Village: _TargetRoutes("village_id", VILLAGE_CLOSURES_ROUTE, VILLAGE_CLOSURES_ROUTE,
+                           "scheduling.console.village_cancelled"),
+}
+
+
+def _target_path(request, target: editing.Target, page: str, **kw) -> str:
+    routes = TARGET_ROUTES[type(target)]
+    return request.route_path(getattr(routes, page), **{routes.placeholder: target.id}, **kw)
+
+
+def _home(request, target: editing.Target, anchor: str | None = None) -> str:
+    """The experience's schedule, or the village's closed days."""
+    return _target_path(request, target, "home", **({"_anchor": anchor} if anchor else {}))
+
+
+def _to_home(request, target: editing.Target, anchor: str | None = None) -> HTTPSeeOther:
+    return HTTPSeeOther(_home(request, target, anchor))
 
 
 @view_config(route_name="scheduling.console.schedule", request_method="GET", permission=MANAGE,
@@ -231,40 +303,60 @@ def _rule_values(request) -> dict:
     return values
 
 
-def _run(request, experience: Experience, change, *, page: dict):
+def _run(request, target: editing.Target, change, *, page: dict):
     """Preview `change` (step "preview"), or save it (step "save", with the previewed
-    fingerprint): a preview page, or after a save a 303 to the schedule page."""
+    fingerprint): a preview page, or after a save a 303 to the target's page."""
     save = request.POST.get("step") == "save"
-    today = village_today(request, experience)
     try:
-        preview = editing.run_change(request.dbsession, experience, change, today=today,
+        preview = editing.run_change(request.dbsession, target, change, today=_today(request, target),
                                      horizon_days=horizon_days(request), save=save, now=request.now,
                                      expected=(request.POST.get("fingerprint") or "-") if save else None)
     except editing.Blocked as refused:
-        return _preview_page(request, experience, refused.preview, page, status=409)
+        return _preview_page(request, target, refused.preview, page, status=409)
     except editing.PreviewChanged as changed:
-        return _preview_page(request, experience, changed.preview, page, status=409, changed=True)
+        return _preview_page(request, target, changed.preview, page, status=409, changed=True)
     if not save:
-        return _preview_page(request, experience, preview, page)
+        return _preview_page(request, target, preview, page)
     request.session.flash(_summary_message(request, preview))
-    return _to_schedule(request, experience, page.get("anchor"))
+    return _to_home(request, target, page.get("anchor"))
 
 
-def _preview_page(request, experience: Experience, preview: editing.Preview, page: dict, *, status: int = 200,
-                  changed: bool = False):
+def _home_view(request, target: editing.Target, anchor: str | None = None) -> dict:
+    """The target's page as the breadcrumbs and the way back name it."""
+    return {"url": _home(request, target), "back": _home(request, target, anchor),
+            "village": isinstance(target, Village)}
+
+
+def _preview_page(request, target: editing.Target, preview: editing.Preview, page: dict, *, status: int = 200,
+                  changed: bool = False, cancel_form: Form | None = None):
     no_store(request)
     request.response.status = status
     values = {"danger": False, "form": None, "days": set(), "hidden": [],
-              "experience": experience, "title": experience_title(experience, request.locale_name),
-              "time_zone": request.fmt.time_zone(experience.village.time_zone),
-              "preview": _preview_view(request, experience, preview), "changed": changed,
+              "home": _home_view(request, target, page.get("anchor")), "title": _title(request, target),
+              "time_zone": request.fmt.time_zone(editing.village_of(target).time_zone),
+              "preview": _preview_view(request, target, preview), "changed": changed,
               "weekdays": [{"value": str(d), "label": request.fmt.weekday(d)} for d in range(7)],
+              "cancel": _cancel_choice(request, preview, cancel_form) if page.get("kind") == "closure" else None,
               **page, **page_basics(request)}
     response = render_to_response(TEMPLATES + "preview.jinja2", values, request=request)
     response.status = status
     response.cache_control = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _cancel_choice(request, preview: editing.Preview, form: Form | None) -> dict | None:
+    """The choice a closure refused over guests offers: cancel those sessions too (None when
+    it cannot: tourism.booking.closures.cancel_offer)."""
+    offer = closures.cancel_offer(request.dbsession, preview, now=request.now, providers=providers(request.registry))
+    if offer is None:
+        return None
+    money = lambda amount: request.fmt.money(amount, offer.currency)  # noqa: E731
+    return {"offer": offer, "refund": money(offer.refund), "by_provider": money(offer.by_provider),
+            "by_hand": money(offer.by_hand), "form": form or Form("cancel"), "chosen": closures.CHOSEN,
+            "reasons": [{"value": kind.value, "label": request.translate(label)}
+                        for kind, label in bulk.REASON_LABELS.items()],
+            "max_note": bulk.MAX_NOTE}
 
 
 def _hidden(values: dict) -> list[tuple[str, str]]:
@@ -282,7 +374,7 @@ def rule_new(request):
     if not editing.has_rules(experience):
         raise HTTPNotFound()
     try:
-        pattern = editing.read_pattern(request.POST, today=village_today(request, experience))
+        pattern = editing.read_pattern(request.POST, today=_today(request, experience))
     except editing.InvalidInput as error:
         return _schedule_page(request, experience, rule_form=Form("rule", _rule_values(request), error.errors),
                               status=400)
@@ -319,7 +411,7 @@ def rule_post(request):
     rule = request.context.obj
     experience = rule.experience
     try:
-        pattern = editing.read_pattern(request.POST, today=village_today(request, experience))
+        pattern = editing.read_pattern(request.POST, today=_today(request, experience))
     except editing.InvalidInput as error:
         values = _rule_values(request)
         return _rule_form_page(request, rule, Form("rule", values, error.errors), set(values["weekday"]), status=400)
@@ -332,14 +424,16 @@ def rule_post(request):
     return _run(request, experience, editing.edit_rule(experience, rule, pattern), page=page)
 
 
-def _removal(request, experience: Experience, change, page: dict):
+def _removal(request, target: editing.Target, change, page: dict):
     """GET: the preview of a removal with its button; POST: the removal saved."""
     if request.method == "GET":
-        today = village_today(request, experience)
-        preview = editing.run_change(request.dbsession, experience, change, today=today,
-                                     horizon_days=horizon_days(request), save=False, now=request.now)
-        return _preview_page(request, experience, preview, page)
-    return _run(request, experience, change, page=page)
+        return _preview_page(request, target, _preview(request, target, change), page)
+    return _run(request, target, change, page=page)
+
+
+def _preview(request, target: editing.Target, change) -> editing.Preview:
+    return editing.run_change(request.dbsession, target, change, today=_today(request, target),
+                              horizon_days=horizon_days(request), save=False, now=request.now)
 
 
 @view_config(route_name="scheduling.console.rule_remove", permission=MANAGE, request_method=("GET", "POST"))
@@ -352,34 +446,125 @@ def rule_remove(request):
     return _removal(request, experience, editing.remove_rule(rule), page)
 
 
+# --- closed days: one experience's, or the whole village's (the same views, made to a target) ---
+
 @view_config(route_name="scheduling.console.closure_new", request_method="POST", permission=MANAGE,
              renderer=TEMPLATES + "schedule.jinja2")
 def closure_new(request):
     experience = request.context.obj
+    return _add_closure(request, experience,
+                        lambda form: _schedule_page(request, experience, closure=form, status=400))
+
+
+@view_config(route_name=VILLAGE_CLOSURES_ROUTE, request_method="POST", permission=MANAGE,
+             renderer=TEMPLATES + "village_closures.jinja2")
+def village_closure_new(request):
+    village = request.context.obj
+    return _add_closure(request, village, lambda form: _village_page(request, village, closure=form, status=400))
+
+
+def _add_closure(request, target: editing.Target, form_again):
+    """The closure form sent: its preview (step "preview"), saved (step "save"), or saved with
+    the sessions in its way cancelled (step "cancel"). A form that cannot be read comes back
+    on the target's page: `form_again(form)`."""
     try:
-        closure = editing.read_closure(request.POST, today=village_today(request, experience))
+        closure = editing.read_closure(request.POST, today=_today(request, target))
     except editing.InvalidInput as error:
-        return _schedule_page(request, experience, closure=Form("closure", typed(request), error.errors), status=400)
+        return form_again(Form("closure", typed(request), error.errors))
     values = {"starts_on": closure.starts_on.isoformat(), "ends_on": closure.ends_on.isoformat(),
               "reason": closure.reason}
     what = {"dates": _closure_dates(request, Closure(starts_on=closure.starts_on, ends_on=closure.ends_on)),
-            "reason": closure.reason}
-    page = {"heading": _("Close some days"), "closure_what": what, "kind": "closure",
-            "action": request.route_path("scheduling.console.closure_new", experience_id=experience.id),
+            "reason": closure.reason, "village": isinstance(target, Village)}
+    page = {"heading": _("Close the whole village") if isinstance(target, Village) else _("Close some days"),
+            "closure_what": what, "kind": "closure", "action": _target_path(request, target, "closure_new"),
             "hidden": _hidden(values), "form": Form("closure", values), "save_label": _("Close these days"),
             "anchor": "closures"}
-    return _run(request, experience, editing.add_closure(experience, closure), page=page)
+    if request.POST.get("step") == "cancel":
+        return _close_and_cancel(request, target, closure, page)
+    return _run(request, target, editing.add_closure(target, closure), page=page)
+
+
+def _close_and_cancel(request, target: editing.Target, closure: editing.ClosureInput, page: dict):
+    """The owner chose, on a closure refused over guests, to cancel those sessions: the closure
+    saved and each cancelled, then (303) the report; or the list again, nothing changed."""
+    try:
+        reason = closures.read_choice(request.POST, request.locale_name)
+    except editing.InvalidInput as error:
+        preview = _preview(request, target, editing.add_closure(target, closure))
+        return _preview_page(request, target, preview, page, status=400,
+                             cancel_form=Form("cancel", typed(request), error.errors))
+    try:
+        done = closures.close_and_cancel(
+            request.dbsession, target, closure, reason, expected=request.POST.get("fingerprint") or "-",
+            today=_today(request, target), horizon_days=horizon_days(request), now=request.now,
+            registry=request.registry, providers=providers(request.registry))
+    except editing.Blocked as refused:
+        return _preview_page(request, target, refused.preview, page, status=409)
+    except editing.PreviewChanged as changed:
+        # The reason stays as typed; the box is ticked again only for the new list.
+        kept = {name: request.POST.get(name, "") for name in ("cancel_reason", "cancel_note")}
+        return _preview_page(request, target, changed.preview, page, status=409, changed=True,
+                             cancel_form=Form("cancel", kept))
+    request.session.flash(_summary_message(request, done.preview))
+    flash(request, _("Sessions with guests cancelled: ${count}. What happened to each booking is below.",
+                     mapping={"count": len(done.runs)}))
+    return HTTPSeeOther(_target_path(request, target, "cancelled",
+                                     _query=[("session", session.id) for session, _unused in done.runs]))
+
+
+@view_config(route_name="scheduling.console.cancelled", request_method="GET", permission=MANAGE,
+             renderer=TEMPLATES + "cancelled.jinja2")
+@view_config(route_name="scheduling.console.village_cancelled", request_method="GET", permission=MANAGE,
+             renderer=TEMPLATES + "cancelled.jinja2")
+def cancelled_page(request):
+    """What happened to each booking of the sessions a closure cancelled (each session's page says it too)."""
+    no_store(request)  # guests' names, phones and payments
+    target = request.context.obj
+    names = _experience_names(request, target)
+    ids = [i for i in (chosen_id(v) for v in request.GET.getall("session") if isinstance(v, str)) if i is not None]
+    sessions = []
+    for session in closures.cancelled_sessions(request.dbsession, target, ids):
+        reports = bulk.cancellation_report(request.dbsession, session, now=request.now)
+        sessions.append({"when": _when(request, target, session.starts_at),
+                         "experience": names.get(session.experience_id), "url": session_path(request, session.id),
+                         "report": [report_row(request, row) for row in reports],
+                         "work_left": any(row.work_left for row in reports),
+                         "by_hand": any(row.money.by_hand > row.money.by_hand_paid for row in reports)})
+    return {"home": _home_view(request, target, "closures"), "title": _title(request, target),
+            "sessions": sessions, "by_hand": any(s["by_hand"] for s in sessions), **page_basics(request)}
 
 
 @view_config(route_name="scheduling.console.closure_remove", permission=MANAGE, request_method=("GET", "POST"))
 def closure_remove(request):
     closure = request.context.obj
-    experience = request.dbsession.get(Experience, closure.experience_id)
+    target = editing.closure_target(request.dbsession, closure)
     page = {"heading": _("Open these days again"),
-            "closure_what": {"dates": _closure_dates(request, closure), "reason": closure.reason},
+            "closure_what": {"dates": _closure_dates(request, closure), "reason": closure.reason,
+                             "village": isinstance(target, Village)},
             "kind": None, "action": request.route_path("scheduling.console.closure_remove", closure_id=closure.id),
             "hidden": [], "save_label": _("Open these days again"), "anchor": "closures"}
-    return _removal(request, experience, editing.remove_closure(closure), page)
+    return _removal(request, target, editing.remove_closure(closure), page)
+
+
+# --- the whole village's closed days ----------------------------------------------------------
+
+def _village_page(request, village: Village, *, closure: Form | None = None, status: int = 200) -> dict:
+    no_store(request)
+    request.response.status = status
+    own, _unused = editing.closures_of(request.dbsession, village, today=_today(request, village))
+    return {"village": village, "title": _title(request, village),
+            "time_zone": request.fmt.time_zone(village.time_zone),
+            "closures": _closure_rows(request, own), "closure": closure or Form("closure"),
+            "action": _target_path(request, village, "closure_new"),
+            "experiences": [{"title": experience_title(e, request.locale_name), "url": _home(request, e, "closures")}
+                            for e in editing.experiences_of(request.dbsession, village)],
+            **page_basics(request)}
+
+
+@view_config(route_name=VILLAGE_CLOSURES_ROUTE, request_method="GET", permission=MANAGE,
+             renderer=TEMPLATES + "village_closures.jinja2")
+def village_page(request):
+    return _village_page(request, request.context.obj)
 
 
 @view_config(route_name="scheduling.console.one_off_new", request_method="POST", permission=MANAGE,
@@ -454,7 +639,7 @@ def section_get(request):
     """A form's address opened again (after a refused form, say): its place on the schedule page."""
     anchor = {"scheduling.console.rule_new": "schedules", "scheduling.console.closure_new": "closures",
               "scheduling.console.one_off_new": "extra"}[request.matched_route.name]
-    return _to_schedule(request, request.context.obj, anchor)
+    return _to_home(request, request.context.obj, anchor)
 
 
 @view_config(route_name="scheduling.console.session_capacity", request_method="GET", permission=MANAGE)
@@ -474,6 +659,11 @@ def includeme(config):
                      factory=experience)
     config.add_route("scheduling.console.one_off_new", "/console/experiences/{experience_id}/schedule/extra",
                      factory=experience)
+    config.add_route("scheduling.console.cancelled", "/console/experiences/{experience_id}/schedule/cancelled",
+                     factory=experience)
+    config.add_route(VILLAGE_CLOSURES_ROUTE, "/console/villages/{village_id}/closures", factory=village_resource)
+    config.add_route("scheduling.console.village_cancelled", "/console/villages/{village_id}/closures/cancelled",
+                     factory=village_resource)
     config.add_route("scheduling.console.rule", "/console/schedule/rules/{rule_id}", factory=rule_resource)
     config.add_route("scheduling.console.rule_remove", "/console/schedule/rules/{rule_id}/remove",
                      factory=rule_resource)

@@ -5,14 +5,17 @@ start times, from when to when and how many seats (a `Pattern`); `rrules_for` wr
 rules. Closures are dates and a reason; a one-off session is a day, a time and seats.
 
 Every change (a rule added, edited or removed; a closure added or removed; a one-off session
-added or removed) goes through `run_change`, which applies it inside a SAVEPOINT, lets
-`services.materialise_sessions` make the sessions match, compares the sessions before and
-after (`Preview`) and then rolls the savepoint back (a preview) or keeps it (a save). So a
-preview is what saving does, made by the same code; a save also refuses, with the sessions
+added or removed) is made to a `Target`: one experience, or, for a closure of the whole
+village (Tết), the village and so every experience in it. It goes through `run_change`,
+which applies it inside a SAVEPOINT, lets `services.materialise_sessions` make the sessions
+of each experience match, compares the sessions before and after (`Preview`) and then rolls
+the savepoint back (a preview) or keeps it (a save). So a preview is what saving does, made by the same code; a save also refuses, with the sessions
 named and nothing changed, when:
 
 - a session that has guests (seats booked or held) would go away or fall on a closed day:
-  the operator cancels or moves those guests first, on the session's own page;
+  the operator cancels or moves those guests first, on the session's own page. Only for
+  days being closed may the owner instead choose to cancel those sessions with the closure
+  (`cancellable`; done by tourism.booking.closures, which passes `cancel_closed`);
 - a session would get fewer seats than its guests already have;
 - what saving would do is no longer what the operator saw (a booking came in meanwhile):
   the new preview is shown instead (`PreviewChanged`).
@@ -20,7 +23,7 @@ named and nothing changed, when:
 A session a change leaves unmade that once had a booking (all of them since cancelled)
 cannot be deleted, because its bookings point at it: it is cancelled, so it is not sold.
 
-Saving locks the experience's sessions in the window (FOR UPDATE; SQLite takes its write
+Saving locks the target's sessions in the window (FOR UPDATE; SQLite takes its write
 lock at BEGIN) so no booking changes their seats between the check and the write. One
 session's seats are changed by one conditional UPDATE (`set_session_capacity`), the same
 way bookings take seats, so the two can never meet above the capacity.
@@ -36,12 +39,13 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 
 from tourism import forms
-from tourism.catalog.models import Experience, ExperienceKind
+from tourism.catalog.models import Experience, ExperienceKind, Village
 from tourism.concurrency import RaceGuard
 from tourism.exceptions import DomainError
 from tourism.forms import InvalidInput, Problems
@@ -313,6 +317,7 @@ class Effect:
     capacity: int
     before_capacity: int | None = None
     session_id: int | None = None  # sessions that exist now (new ones have none yet)
+    experience_id: int | None = None  # whose session: a village's change touches several experiences
 
 
 @dataclass(frozen=True)
@@ -324,6 +329,7 @@ class Blocker:
     taken: int
     kind: str  # GONE, CLOSED or SEATS
     capacity: int | None = None  # SEATS: what the change would give
+    experience_id: int | None = None
 
 
 @dataclass
@@ -339,8 +345,10 @@ class Preview:
     @property
     def fingerprint(self) -> str:
         """What saving will do, in a few characters: the save step checks it is still that."""
-        parts = [f"{e.kind}|{e.starts_at.isoformat()}|{e.capacity}|{e.before_capacity}" for e in self.effects]
-        parts += [f"blocked|{b.session_id}|{b.kind}" for b in self.blockers]
+        parts = [f"{e.kind}|{e.experience_id}|{e.starts_at.isoformat()}|{e.capacity}|{e.before_capacity}"
+                 for e in self.effects]
+        # Their seats too: a closure saved with its sessions cancelled cancels only the guests listed.
+        parts += [f"blocked|{b.session_id}|{b.kind}|{b.taken}" for b in self.blockers]
         return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()[:20]
 
     @property
@@ -366,6 +374,7 @@ class PreviewChanged(Exception):
 
 @dataclass(frozen=True)
 class _State:
+    experience_id: int
     starts_at: datetime
     capacity: int
     taken: int
@@ -379,18 +388,21 @@ class _State:
         return self.status == SessionStatus.OPEN and self.closure_id is None
 
 
-def _window(experience: Experience, today: date, horizon_days: int) -> tuple[datetime, datetime, date]:
-    tz = ZoneInfo(experience.village.time_zone)
+def _window(village: Village, today: date, horizon_days: int) -> tuple[datetime, datetime, date]:
+    tz = ZoneInfo(village.time_zone)
     last = today + timedelta(days=horizon_days)
     start, _unused = services.local_day_bounds(today, tz)
     _unused, end = services.local_day_bounds(last, tz)
     return start, end, last
 
 
-def _sessions(dbsession, experience: Experience, start: datetime, end: datetime, *, lock: bool):
+def _sessions(dbsession, experiences: Sequence[Experience], start: datetime, end: datetime, *, lock: bool):
+    # By id: two saves locking overlapping sets (the village's, one of its experiences') take
+    # their locks in the same order, so neither waits for the other while holding what it needs.
     query = (select(ExperienceSession)
-             .where(ExperienceSession.experience_id == experience.id,
+             .where(ExperienceSession.experience_id.in_([e.id for e in experiences]),
                     ExperienceSession.starts_at >= start, ExperienceSession.starts_at < end)
+             .order_by(ExperienceSession.id)
              .execution_options(populate_existing=True))
     if lock:
         query = query.with_for_update()
@@ -398,66 +410,106 @@ def _sessions(dbsession, experience: Experience, start: datetime, end: datetime,
 
 
 def _state(session: ExperienceSession) -> _State:
-    return _State(session.starts_at, session.capacity, session.seats_booked + session.seats_held,
+    return _State(session.experience_id, session.starts_at, session.capacity, session.seats_booked + session.seats_held,
                   session.status, session.closure_id, session.is_one_off, session.rule_id)
 
 
-def _planned(dbsession, experience: Experience, today: date, last: date) -> dict:
-    rules = list(dbsession.scalars(select(ScheduleRule).where(ScheduleRule.experience_id == experience.id)))
-    return services.planned_sessions(experience, rules, today, last)
+def _planned(dbsession, experiences: Sequence[Experience], today: date, last: date) -> dict:
+    """What the rules make, by (experience id, start time)."""
+    planned = {}
+    for experience in experiences:
+        rules = list(dbsession.scalars(select(ScheduleRule).where(ScheduleRule.experience_id == experience.id)))
+        for starts_at, plan in services.planned_sessions(experience, rules, today, last).items():
+            planned[experience.id, starts_at] = plan
+    return planned
 
 
 Change = Callable[[object], None]
+# What a change is made to: one experience's schedule, or a whole village, whose closures close
+# every experience in it.
+Target = Experience | Village
 
 
-def run_change(dbsession, experience: Experience, change: Change, *, today: date, horizon_days: int,
-               save: bool, expected: str | None = None, now: datetime | None = None) -> Preview:
-    """Apply `change(dbsession)` and materialise the sessions, in a savepoint; return what it
-    did to the sessions from `today` to the horizon.
+def village_of(target: Target) -> Village:
+    return target if isinstance(target, Village) else target.village
+
+
+def experiences_of(dbsession, target: Target) -> list[Experience]:
+    """The experiences whose sessions a change to `target` may touch (a village: all of its own,
+    drafts too, as their schedule page would materialise them), by id."""
+    if isinstance(target, Experience):
+        return [target]
+    return list(dbsession.scalars(select(Experience).where(Experience.village_id == target.id)
+                                  .order_by(Experience.id)))
+
+
+def cancellable(preview: Preview, *, now: datetime) -> bool:
+    """Whether every session in the change's way is one it closes (days closed over guests),
+    none started yet: the owner may then cancel them all with the closure, instead of each
+    on its own page. A session the change removes, or gives too few seats, never is."""
+    return bool(preview.blockers) and all(b.kind == CLOSED and b.starts_at > now for b in preview.blockers)
+
+
+def run_change(dbsession, target: Target, change: Change, *, today: date, horizon_days: int,
+               save: bool, expected: str | None = None, now: datetime | None = None,
+               cancel_closed: bool = False) -> Preview:
+    """Apply `change(dbsession)` and materialise the sessions of every experience of `target`,
+    in a savepoint; return what it did to their sessions from `today` (the village's day) to
+    the horizon.
 
     Not `save`: a preview, everything rolled back. `save`: kept, unless a session with guests
     is in the way (raises Blocked) or `expected` (the previewed fingerprint) differs from what
     it did (raises PreviewChanged); then rolled back too. `change` may raise InvalidInput
-    (rolled back). Saving locks the experience's sessions in the window until the commit.
+    (rolled back). Saving locks the target's sessions in the window until the commit.
     Given `now`, holds expired by then are released first, so they stand in nobody's way.
+
+    `cancel_closed` (with `expected` and `now`): the caller cancels the sessions the change
+    closes over guests itself, in this transaction, while the lock holds. They do not stop
+    the save when `cancellable`; the preview still has them in `blockers`.
     """
-    start, end, last = _window(experience, today, horizon_days)
+    if cancel_closed and (expected is None or now is None):
+        raise ValueError("cancelling the closed sessions needs the previewed fingerprint and the time")
+    experiences = experiences_of(dbsession, target)
+    start, end, last = _window(village_of(target), today, horizon_days)
     if now is not None:
-        _release_expired_holds(dbsession, experience, start, end, now)
+        _release_expired_holds(dbsession, experiences, start, end, now)
     # The rows stay referenced, so materialising works from what was read (and locked) here.
-    rows = _sessions(dbsession, experience, start, end, lock=save and SCHEDULE_GUARD.enabled)
+    rows = _sessions(dbsession, experiences, start, end, lock=save and SCHEDULE_GUARD.enabled)
     before = {s.id: _state(s) for s in rows}
     if save and not SCHEDULE_GUARD.enabled:
         SCHEDULE_GUARD.pause()
-    planned_before = _planned(dbsession, experience, today, last)
+    planned_before = _planned(dbsession, experiences, today, last)
     savepoint = dbsession.begin_nested()
     try:
         change(dbsession)
         dbsession.flush()
-        planned_after = _planned(dbsession, experience, today, last)
-        services.materialise_sessions(dbsession, experience, today=today, horizon_days=horizon_days)
-        after_rows = _sessions(dbsession, experience, start, end, lock=False)
+        planned_after = _planned(dbsession, experiences, today, last)
+        for experience in experiences:
+            services.materialise_sessions(dbsession, experience, today=today, horizon_days=horizon_days)
+        after_rows = _sessions(dbsession, experiences, start, end, lock=False)
         blockers = []
         for session in after_rows:
             was = before.get(session.id)
             if was is None or was.status != SessionStatus.OPEN or session.status != SessionStatus.OPEN:
                 continue
-            made_before = was.one_off or was.starts_at in planned_before
-            made_now = session.is_one_off or session.starts_at in planned_after
+            key = (session.experience_id, session.starts_at)
+            made_before = was.one_off or key in planned_before
+            made_now = session.is_one_off or key in planned_after
             taken = session.seats_booked + session.seats_held
+            blocker = partial(Blocker, session.id, session.starts_at, taken, experience_id=session.experience_id)
             if made_before and not made_now:
                 # Unmade, but kept by the materialiser because it once had a booking.
                 if taken:
-                    blockers.append(Blocker(session.id, session.starts_at, taken, GONE))
+                    blockers.append(blocker(GONE))
                 else:
                     session.status = SessionStatus.CANCELLED
             elif session.closure_id is not None and was.closure_id is None and taken:
-                blockers.append(Blocker(session.id, session.starts_at, taken, CLOSED))
-            elif not session.is_one_off and session.starts_at in planned_after:
-                plan = planned_after[session.starts_at]
-                old = planned_before.get(session.starts_at)
+                blockers.append(blocker(CLOSED))
+            elif not session.is_one_off and key in planned_after:
+                plan = planned_after[key]
+                old = planned_before.get(key)
                 if plan.capacity < taken and (old is None or old.capacity != plan.capacity or was.one_off):
-                    blockers.append(Blocker(session.id, session.starts_at, taken, SEATS, plan.capacity))
+                    blockers.append(blocker(SEATS, plan.capacity))
         dbsession.flush()
         after = {s.id: _state(s) for s in after_rows}
         preview = Preview(_effects(before, after), sorted(blockers, key=lambda b: b.starts_at), today, last)
@@ -466,7 +518,7 @@ def run_change(dbsession, experience: Experience, change: Change, *, today: date
         raise
     if not save:
         savepoint.rollback()
-    elif preview.blockers:
+    elif preview.blockers and not (cancel_closed and cancellable(preview, now=now)):
         savepoint.rollback()
         raise Blocked(preview)
     elif expected is not None and expected != preview.fingerprint:
@@ -477,11 +529,12 @@ def run_change(dbsession, experience: Experience, change: Change, *, today: date
     return preview
 
 
-def _release_expired_holds(dbsession, experience: Experience, start: datetime, end: datetime, now: datetime) -> None:
+def _release_expired_holds(dbsession, experiences: Sequence[Experience], start: datetime, end: datetime,
+                           now: datetime) -> None:
     from tourism.booking.services import release_expired_holds  # booking builds on scheduling, not the reverse
 
     for session_id in dbsession.scalars(select(ExperienceSession.id).where(
-            ExperienceSession.experience_id == experience.id, ExperienceSession.seats_held > 0,
+            ExperienceSession.experience_id.in_([e.id for e in experiences]), ExperienceSession.seats_held > 0,
             ExperienceSession.starts_at >= start, ExperienceSession.starts_at < end)):
         release_expired_holds(dbsession, now=now, session_id=session_id)
 
@@ -490,24 +543,26 @@ def _effects(before: dict[int, _State], after: dict[int, _State]) -> list[Effect
     effects = []
     for session_id, now in after.items():
         was = before.get(session_id)
+        effect = partial(Effect, starts_at=now.starts_at, experience_id=now.experience_id)
         if was is None:
             if now.status == SessionStatus.OPEN:
-                effects.append(Effect(NEW if now.bookable else NEW_CLOSED, now.starts_at, now.capacity))
+                effects.append(effect(NEW if now.bookable else NEW_CLOSED, capacity=now.capacity))
             continue
         if was.status == SessionStatus.OPEN and now.status != SessionStatus.OPEN:
-            effects.append(Effect(GONE, now.starts_at, was.capacity, session_id=session_id))
+            effects.append(effect(GONE, capacity=was.capacity, session_id=session_id))
         elif was.bookable and now.status == SessionStatus.OPEN and now.closure_id is not None:
-            effects.append(Effect(CLOSED, now.starts_at, now.capacity, session_id=session_id))
+            effects.append(effect(CLOSED, capacity=now.capacity, session_id=session_id))
         elif was.status == SessionStatus.OPEN and was.closure_id is not None and now.bookable:
-            effects.append(Effect(REOPENED, now.starts_at, now.capacity, session_id=session_id))
+            effects.append(effect(REOPENED, capacity=now.capacity, session_id=session_id))
         elif now.status == SessionStatus.OPEN and now.capacity != was.capacity:
-            effects.append(Effect(SEATS, now.starts_at, now.capacity, was.capacity, session_id))
+            effects.append(effect(SEATS, capacity=now.capacity, before_capacity=was.capacity, session_id=session_id))
         elif now.bookable and now.rule_id is not None and was.rule_id is not None and now.rule_id != was.rule_id:
-            effects.append(Effect(KEPT, now.starts_at, now.capacity, session_id=session_id))
+            effects.append(effect(KEPT, capacity=now.capacity, session_id=session_id))
     for session_id, was in before.items():
         if session_id not in after and was.status == SessionStatus.OPEN:
-            effects.append(Effect(GONE, was.starts_at, was.capacity, session_id=session_id))
-    return sorted(effects, key=lambda e: (e.starts_at, e.kind))
+            effects.append(Effect(GONE, was.starts_at, was.capacity, session_id=session_id,
+                                  experience_id=was.experience_id))
+    return sorted(effects, key=lambda e: (e.starts_at, e.kind, e.experience_id))
 
 
 # --- the changes -----------------------------------------------------------------------------
@@ -540,17 +595,31 @@ def remove_rule(rule: ScheduleRule) -> Change:
     return lambda dbsession: dbsession.delete(rule)
 
 
-def _closures_on(dbsession, experience: Experience, first: date, last: date) -> list[Closure]:
+def _closures_on(dbsession, target: Target, first: date, last: date) -> list[Closure]:
+    """The closures on some day from `first` to `last` that close `target`: an experience's
+    own and its village's; a village's own."""
+    if isinstance(target, Village):
+        closing = Closure.village_id == target.id
+    else:
+        closing = or_(Closure.experience_id == target.id, Closure.village_id == target.village_id)
     return list(dbsession.scalars(select(Closure).where(
-        or_(Closure.experience_id == experience.id, Closure.village_id == experience.village_id),
-        Closure.starts_on <= last, Closure.ends_on >= first).order_by(Closure.starts_on)))
+        closing, Closure.starts_on <= last, Closure.ends_on >= first).order_by(Closure.starts_on)))
 
 
-def add_closure(experience: Experience, closure: ClosureInput) -> Change:
+def add_closure(target: Target, closure: ClosureInput) -> Change:
+    """Days closed for one experience, or for the whole village (every experience in it)."""
+    owner = {"village_id": target.id} if isinstance(target, Village) else {"experience_id": target.id}
+
     def change(dbsession):
-        dbsession.add(Closure(experience_id=experience.id, starts_on=closure.starts_on, ends_on=closure.ends_on,
-                              reason=closure.reason))
+        dbsession.add(Closure(**owner, starts_on=closure.starts_on, ends_on=closure.ends_on, reason=closure.reason))
     return change
+
+
+def closure_target(dbsession, closure: Closure) -> Target:
+    """What `closure` closes: its experience, or its whole village."""
+    if closure.experience_id is not None:
+        return dbsession.get(Experience, closure.experience_id)
+    return dbsession.get(Village, closure.village_id)
 
 
 def remove_closure(closure: Closure) -> Change:
@@ -654,10 +723,12 @@ def rules_of(dbsession, experience: Experience) -> list[ScheduleRule]:
                                   .order_by(ScheduleRule.valid_from, ScheduleRule.id)))
 
 
-def closures_of(dbsession, experience: Experience, *, today: date) -> tuple[list[Closure], list[Closure]]:
-    """(the experience's own closures, the whole village's) that are not over."""
-    rows = _closures_on(dbsession, experience, today, date(LAST_YEAR, 12, 31))
-    return ([c for c in rows if c.experience_id == experience.id], [c for c in rows if c.village_id is not None])
+def closures_of(dbsession, target: Target, *, today: date) -> tuple[list[Closure], list[Closure]]:
+    """(the target's own closures, its village's when it is an experience) that are not over."""
+    rows = _closures_on(dbsession, target, today, date(LAST_YEAR, 12, 31))
+    if isinstance(target, Village):
+        return rows, []
+    return ([c for c in rows if c.experience_id == target.id], [c for c in rows if c.village_id is not None])
 
 
 def sessions_between(dbsession, experience: Experience, start: datetime, end: datetime) -> list[ExperienceSession]:

@@ -3,15 +3,21 @@
 `materialise_sessions` is idempotent: it makes the session rows match the rules, opening
 hours and closures for the horizon, creating what is missing, updating what changed, and
 deleting only sessions nobody ever booked.
+
+It may run while guests book (the hourly worker takes no lock), so a session read with
+nobody on it may be booked before it is deleted: the DELETE itself checks that nobody did
+(`_delete_if_never_booked`), and keeps the session otherwise. A guest whose booking comes
+after the DELETE is told the session is gone (booking.services.keep_session_row).
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from tourism.catalog.models import Experience, ExperienceKind, PublicationStatus
+from tourism.concurrency import RaceGuard
 from tourism.exceptions import DomainError
 from tourism.i18n import _
 from tourism.scheduling.models import (
@@ -26,6 +32,11 @@ from tourism.scheduling.models import (
 
 DEFAULT_HORIZON_DAYS = 180
 ALLOWED_FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY"}
+
+# The negative control of the race with a booking (tests only). Off: a session read with
+# nobody on it is deleted by its id alone after a pause, as the ORM would. On, its pause
+# (when a test sets one) widens the window between reading and the conditional DELETE.
+DELETE_GUARD = RaceGuard()
 
 
 def parse_rrule(text: str, valid_from: date):
@@ -113,7 +124,8 @@ def materialise_sessions(dbsession, experience: Experience, *, today: date,
 
     Creates missing sessions; updates capacity (never below the seats already taken) and
     end time; marks sessions covered by a closure; deletes a session the rules no longer
-    make only when it never had a booking, otherwise keeps it as a one-off.
+    make only when it never had a booking, even one made while this runs (then it is kept,
+    with no rule, as for any session once booked).
     """
     tz = ZoneInfo(experience.village.time_zone)
     last = today + timedelta(days=horizon_days)
@@ -149,13 +161,11 @@ def materialise_sessions(dbsession, experience: Experience, *, today: date,
     for session in existing.values():
         if session.is_one_off:
             continue
-        if session.ever_booked:
-            if session.rule_id is not None:
-                session.rule_id = None
-                report.updated += 1
-        else:
-            dbsession.delete(session)
+        if not session.ever_booked and _delete_if_never_booked(dbsession, session):
             report.deleted += 1
+        elif session.rule_id is not None:
+            session.rule_id = None
+            report.updated += 1
     dbsession.flush()
     for session in dbsession.scalars(select(ExperienceSession).where(
         ExperienceSession.experience_id == experience.id,
@@ -169,6 +179,31 @@ def materialise_sessions(dbsession, experience: Experience, *, today: date,
     _ensure_resource_slots(dbsession, experience, list(planned))
     dbsession.flush()
     return report
+
+
+def _delete_if_never_booked(dbsession, session: ExperienceSession) -> bool:
+    """Delete `session` if it still has never been booked; False (the row read afresh) if a
+    guest booked it since it was read.
+
+    One conditional DELETE: a booking sets `ever_booked` and takes its seats in the same
+    transaction that writes the booking row, and the DELETE waits for that transaction and
+    then checks the row as it is now (PostgreSQL's READ COMMITTED; SQLite lets one writer in
+    at a time). So a session is never deleted from under a booking, and nobody gets the
+    bookings' foreign-key error.
+    """
+    DELETE_GUARD.pause()
+    if not DELETE_GUARD.enabled:  # negative control only: deleted by its id, as read
+        dbsession.delete(session)
+        dbsession.flush()
+        return True
+    gone = dbsession.execute(
+        delete(ExperienceSession)
+        .where(ExperienceSession.id == session.id, ExperienceSession.ever_booked.is_(False),
+               ExperienceSession.seats_booked == 0, ExperienceSession.seats_held == 0)
+        .execution_options(synchronize_session="fetch")).rowcount == 1
+    if not gone:
+        dbsession.refresh(session)
+    return gone
 
 
 def _ensure_resource_slots(dbsession, experience: Experience, starts: list[datetime]) -> None:

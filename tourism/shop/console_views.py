@@ -6,17 +6,17 @@
   or went out, with what bookings hold), the details (texts in every language, price, unit,
   OCOP stars, producer, origin, certifications, visibility), the other stores selling it,
   and the experiences it is shown on, each with why;
-- /console/products/<id>/images: upload pictures, describe them, order them, remove them.
+- /console/products/<id>/images: upload pictures, describe them, order them, remove them (the
+  shared picture pages of tourism.picture_views).
 
 Every object URL loads its object in a route factory naming the operator who owns its
 village (OperatorResource), so another operator's staff get 403 whatever id they try; the
 list narrows itself with visible_operator_id. Views only read the request and show the
 result: the rules are in tourism.shop.editing, which changes all or nothing.
 """
-from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
+from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.interfaces import IRoutesMapper
-from pyramid.renderers import render_to_response
-from pyramid.view import exception_view_config, view_config
+from pyramid.view import view_config
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -24,24 +24,17 @@ from tourism.accounts.permissions import CONSOLE, OperatorResource, row_from_url
 from tourism.accounts.views import no_store
 from tourism.catalog.models import PublicationStatus, Village
 from tourism.catalog.services import experience_text, image_alt, village_text, villages_run_by
-from tourism.forms import Form, flash, page_basics, texts_values, typed, uploaded_bytes
+from tourism.forms import Form, flash, page_basics, texts_values, typed
 from tourism.i18n import LOCALES, _
-from tourism.media import media_store
+from tourism.images import image_url
+# FORM_OVERHEAD: named here too, as part of the product upload's body limit.
+from tourism.picture_views import FORM_OVERHEAD, PicturePages, add_picture_views  # noqa: F401
 from tourism.shop import editing, services
 from tourism.shop.models import MARKETPLACE_LABELS, UNIT_LABELS, Marketplace, Product, ProductImage, Unit
-from tourism.shop.views import image_url, ocop_label, price_per_unit
-from tourism.uploads import BodyTooLarge
+from tourism.shop.views import ocop_label, price_per_unit
 
 TEMPLATES = "tourism:shop/templates/console/"
-# What the upload form carries besides its picture: six descriptions (at most 4 bytes a
-# character in UTF-8), the token and the multipart framing.
-FORM_OVERHEAD = 64 * 1024
 BATCHES_ROUTE = "shop.console.batches"  # the batches page (tourism/shop/batch_console.py)
-
-
-def max_body(registry) -> int:
-    """An upload's body limit: the picture's 2 MB and the rest of the form."""
-    return editing.IMAGE_MAX_BYTES + FORM_OVERHEAD
 
 
 # --- route factories: the object in the URL and the operator who owns it --------------------
@@ -52,6 +45,7 @@ def product_resource(request) -> OperatorResource:
 
 
 def image_resource(request) -> OperatorResource:
+    """A product's picture, owned by the operator of the product's village."""
     image = row_from_url(request, ProductImage, "image_id")
     product = request.dbsession.get(Product, image.product_id)
     return OperatorResource(product.village.operator_id, image)
@@ -290,115 +284,14 @@ def section_get(request):
     return _back(request, request.context.obj, anchor)
 
 
-# --- pictures --------------------------------------------------------------------------------
+# --- pictures: the shared pages (tourism/picture_views.py) -----------------------------------
 
-def _images_page(request, product: Product, *, upload: Form | None = None, edited: ProductImage | None = None,
-                 edit_form: Form | None = None, status: int = 200) -> dict:
-    no_store(request)
-    request.response.status = status
-    images = []
-    for number, image in enumerate(product.images, start=1):
-        form = edit_form if edited is not None and image.id == edited.id else \
-            Form(f"image-{image.id}", {f"alt-{locale}": text for locale, text in (image.alt or {}).items()})
-        images.append({"image": image, "number": number, "url": image_url(request, image),
-                       "alt": image_alt(image, request.locale_name), "form": form})
-    return {"product": product, "name": product_name(product, request.locale_name), "images": images,
-            "upload": upload or Form("upload"), "can_add": len(images) < editing.MAX_IMAGES,
-            "max_images": editing.MAX_IMAGES, "max_size": request.fmt.file_size(editing.IMAGE_MAX_BYTES),
-            "min_side": editing.IMAGE_MIN_SIDE, "max_side": editing.IMAGE_MAX_SIDE, **page_basics(request)}
-
-
-
-
-@view_config(route_name="shop.console.product_images", request_method="GET", permission=CONSOLE,
-             renderer=TEMPLATES + "product_images.jinja2")
-def images_page(request):
-    return _images_page(request, request.context.obj)
-
-
-@view_config(route_name="shop.console.product_images", request_method="POST", permission=CONSOLE,
-             renderer=TEMPLATES + "product_images.jinja2", max_body=max_body)
-def image_upload(request):
-    product = request.context.obj
-    try:
-        image = editing.add_image(request.dbsession, media_store(request.registry), product, request.POST,
-                                  uploaded_bytes(request, "image", max_body(request.registry)))
-    except editing.InvalidInput as error:
-        return _images_page(request, product, upload=Form("upload", typed(request), error.errors), status=400)
-    flash(request, _("The picture was added."))
-    return HTTPSeeOther(request.route_path("shop.console.product_images", product_id=product.id,
-                                           _anchor=f"image-{image.id}"))
-
-
-@exception_view_config(BodyTooLarge, route_name="shop.console.product_images")
-def upload_too_large(request):
-    no_store(request)
-    response = render_to_response(TEMPLATES + "product_too_large.jinja2",
-                                  {"product": getattr(request.context, "obj", None),
-                                   "max_size": request.fmt.file_size(editing.IMAGE_MAX_BYTES)}, request=request)
-    response.status = 413
-    response.cache_control = "no-store"
-    return response
-
-
-def _image_product(request, image: ProductImage) -> Product:
-    return request.dbsession.get(Product, image.product_id)
-
-
-def _to_images(request, image: ProductImage, anchor: str | None = None) -> HTTPSeeOther:
-    return HTTPSeeOther(request.route_path("shop.console.product_images", product_id=image.product_id,
-                                           _anchor=anchor or f"image-{image.id}"))
-
-
-@view_config(route_name="shop.console.product_image", request_method="POST", permission=CONSOLE,
-             renderer=TEMPLATES + "product_images.jinja2")
-def image_post(request):
-    image = request.context.obj
-    try:
-        editing.save_image(request.dbsession, image, request.POST)
-    except editing.InvalidInput as error:
-        return _images_page(request, _image_product(request, image), edited=image,
-                            edit_form=Form(f"image-{image.id}", typed(request), error.errors), status=400)
-    flash(request, _("The picture's description was saved."))
-    return _to_images(request, image)
-
-
-@view_config(route_name="shop.console.product_image", request_method="GET", permission=CONSOLE)
-def image_get(request):
-    return _to_images(request, request.context.obj)
-
-
-@view_config(route_name="shop.console.product_image_move", request_method="POST", permission=CONSOLE)
-def image_move(request):
-    image = request.context.obj
-    raw = request.POST.get("place", "")
-    if not (isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 4):
-        raise HTTPBadRequest()
-    moved = editing.move_image(request.dbsession, image, int(raw))
-    place = [i.id for i in _image_product(request, image).images].index(image.id) + 1
-    if moved:
-        flash(request, _("Moved to place ${place}.", mapping={"place": place}))
-    else:
-        flash(request, _("Already at place ${place}.", mapping={"place": place}))
-    return _to_images(request, image)
-
-
-@view_config(route_name="shop.console.product_image_remove", request_method="GET", permission=CONSOLE,
-             renderer=TEMPLATES + "product_image_remove.jinja2")
-def image_remove_page(request):
-    no_store(request)
-    image = request.context.obj
-    product = _image_product(request, image)
-    return {"product": product, "name": product_name(product, request.locale_name), "image": image,
-            "url": image_url(request, image), "alt": image_alt(image, request.locale_name)}
-
-
-@view_config(route_name="shop.console.product_image_remove", request_method="POST", permission=CONSOLE)
-def image_remove(request):
-    image = request.context.obj
-    editing.remove_image(request.dbsession, image)
-    flash(request, _("The picture was removed."))
-    return _to_images(request, image, anchor="pictures")
+PICTURES = PicturePages(
+    gallery=editing.PICTURES, max_count=editing.MAX_IMAGES, permission=CONSOLE,
+    route="shop.console.product_images", owner_id="product_id",
+    picture_route="shop.console.product_image", picture_id="image_id",
+    template=TEMPLATES + "product_images.jinja2", remove_template=TEMPLATES + "product_image_remove.jinja2",
+    title=product_name)
 
 
 def includeme(config):
@@ -418,5 +311,6 @@ def includeme(config):
                      factory=product_resource)
     config.add_route("shop.console.product_images", "/console/products/{product_id}/images",
                      factory=product_resource)
+    add_picture_views(config, PICTURES)
     config.add_console_link("shop.console.products", _("Products"), order=55)
     config.scan(__name__)

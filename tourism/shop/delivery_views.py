@@ -3,13 +3,15 @@
 /console/deliveries lists the confirmed bookings whose products are still to be sent, at
 the operator's villages (an admin sees all), with where they go; "Mark sent" hands the
 booking's products over (`handover.hand_over`), so a cancellation no longer refunds them.
-The booking in the "Mark sent" URL is loaded by a route factory naming its village's
-operator (OperatorResource): another operator's staff get 403 whatever id they try.
+Its message offers "Undo" for a few minutes (`handover.take_back`): the parcel is back on
+the list. The booking in the "Mark sent" and "Undo" URLs is loaded by a route factory
+naming its village's operator (OperatorResource): another operator's staff get 403
+whatever id they try.
 """
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
+from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
 
 from tourism.accounts.permissions import CONSOLE, OperatorResource, row_from_url, visible_operator_id
@@ -18,7 +20,14 @@ from tourism.booking.models import Booking, Fulfilment
 from tourism.booking.services import format_reference
 from tourism.catalog.services import experience_text
 from tourism.i18n import _
-from tourism.shop.handover import HandOverRefused, deliveries_to_send, hand_over, lines_text
+from tourism.shop.handover import (
+    HandOverRefused,
+    deliveries_to_send,
+    hand_over,
+    lines_text,
+    marked_at_from_text,
+    take_back,
+)
 
 TEMPLATES = "tourism:shop/templates/console/"
 FLASH_QUEUE = "shop.deliveries"
@@ -82,11 +91,34 @@ def mark_sent(request):
                                 mapping={"reference": format_reference(booking.reference)}))
     return _back(request, _("Marked as sent to ${name}: ${products}.",
                             mapping={"name": booking.delivery_name,
-                                     "products": request.fmt.list(lines_text(done.marked, request.locale_name))}))
+                                     "products": request.fmt.list(lines_text(done.marked, request.locale_name))}),
+                 undo={"booking_id": booking.id, "marked_at": done.marked_at.isoformat(),
+                       "name": booking.delivery_name})
 
 
-def _back(request, message, kind: str = "ok") -> HTTPSeeOther:
-    request.session.flash({"text": request.localizer.translate(message), "kind": kind}, queue=FLASH_QUEUE)
+@view_config(route_name="shop.console.delivery.undo", request_method="POST", permission=CONSOLE)
+def undo_sent(request):
+    """"Undo" in the message after "Mark sent": the products that press marked are to send again."""
+    booking = request.context.obj
+    marked_at = marked_at_from_text(request.POST.get("marked_at"))
+    if marked_at is None:
+        raise HTTPBadRequest()  # the form always carries it: not sent by this page
+    try:
+        taken = take_back(request.dbsession, booking, marked_at=marked_at, now=request.now)
+    except HandOverRefused as error:
+        return _back(request, error.message, "warning")
+    reference = format_reference(booking.reference)
+    if taken.already_taken_back:
+        return _back(request, _("“Mark sent” for ${reference} was already undone; nothing changed.",
+                                mapping={"reference": reference}))
+    return _back(request, _("Undone: the products for ${reference} are on the list to send again.",
+                            mapping={"reference": reference}))
+
+
+def _back(request, message, kind: str = "ok", undo: dict | None = None) -> HTTPSeeOther:
+    """To the list, with `message`; `undo` ({"booking_id", "marked_at", "name"}) offers its "Undo"."""
+    request.session.flash({"text": request.localizer.translate(message), "kind": kind, "undo": undo},
+                          queue=FLASH_QUEUE)
     return HTTPSeeOther(request.route_path("shop.console.deliveries"))
 
 
@@ -94,5 +126,6 @@ def includeme(config):
     config.add_route("shop.console.deliveries", "/console/deliveries",
                      factory="tourism.accounts.permissions.ConsoleRoot")
     config.add_route("shop.console.delivery.sent", "/console/deliveries/{booking_id}/sent", factory=booking_resource)
+    config.add_route("shop.console.delivery.undo", "/console/deliveries/{booking_id}/undo", factory=booking_resource)
     config.add_console_link("shop.console.deliveries", _("Deliveries"), order=56)
     config.scan(__name__)

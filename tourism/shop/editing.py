@@ -4,8 +4,8 @@ input is read.
 Every function here takes what it needs (the database session, the media store) and either
 changes everything asked or nothing: a form is read and checked completely first, and a
 refusal raises `InvalidInput` with one translatable message per form field, so a page can
-show each message next to its field. A picture goes to the media store only once everything
-else has passed, so a refused upload stores nothing.
+show each message next to its field. Pictures follow the rules every picture does
+(tourism.pictures): `PICTURES` only words them for products.
 
 Stock is never set from a form: bookings take units between the moment a page is loaded and
 the moment it is sent, so the operator says what came in or went out and `change_stock`
@@ -29,13 +29,13 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from tourism import forms
+from tourism import forms, pictures
 from tourism.booking.models import Booking, BookingProductLine, BookingStatus
 from tourism.catalog.models import Experience, PublicationStatus, Village
 from tourism.concurrency import RaceGuard
 from tourism.forms import InvalidInput, Problems, TextField
 from tourism.i18n import DEFAULT_LOCALE, LOCALES, _
-from tourism.images import ImageRefused, check_image
+from tourism.pictures import Gallery
 from tourism.shop.models import ExperienceProduct, Marketplace, Product, ProductImage, ProductText, StoreLink, Unit
 from tourism.shop.stock import stock_left
 
@@ -47,7 +47,6 @@ PRODUCER_MAX = ORIGIN_MAX = 200
 CERTIFICATION_MAX, MAX_CERTIFICATIONS = 60, 10
 STORE_URL_MAX = 500
 REASON_MAX = 200
-ALT_MAX = 300
 # A whole number of dong per unit. A hundred million is far above any village product (a
 # Bát Tràng vase set, a silk ao dai): more is a typing slip (a zero too many), not a price.
 MAX_PRICE = 100_000_000
@@ -56,14 +55,9 @@ OCOP_STARS = (3, 4, 5)
 # stock itself stays far below what the column can hold.
 MAX_STOCK_CHANGE = 10_000
 MAX_STOCK = 1_000_000
-# Product pictures: what a phone photo resized for the web weighs, big enough to look sharp
-# on a product page, small enough for a village's mobile connection.
-IMAGE_MAX_BYTES = 2 * 1024 * 1024
-IMAGE_MIN_SIDE, IMAGE_MAX_SIDE = 200, 4000
+# Product pictures: the shared limits (tourism.pictures), at most MAX_IMAGES a product.
+IMAGE_MAX_BYTES = pictures.MAX_BYTES
 MAX_IMAGES = 10
-# ProductImage.path is a file under tourism/static (demo pictures), or an uploaded picture
-# in the media store: "media/<key>" (pages map it to the /media/<key> route).
-MEDIA_PATH_PREFIX = "media/"
 # One row of the store links form per marketplace: each may be listed once.
 STORE_ROWS = len(Marketplace)
 
@@ -74,20 +68,12 @@ PRODUCT_TEXT_FIELDS = (
               required_vi=_("Give the product's name in Vietnamese: it is shown when no other language has one."),
               required_other=_("Give the name in this language too, or leave the language empty.")),
     TextField("description", DESCRIPTION_MAX, multiline=True))
-ALT_FIELDS = (
-    TextField("alt", ALT_MAX,
-              required_vi=_("Say in Vietnamese what the picture shows, for people who cannot see it "
-                            "(such as “Hộp trà móc câu trên bàn gỗ”)."),
-              required_other=None),)
-
-IMAGE_REFUSALS = {
-    "missing": _("Choose a picture of the product (PNG, JPEG or WebP)."),
-    "too_large": _("The picture is over 2 MB: send a smaller one (about 1600 pixels wide is plenty)."),
-    "not_image": _("This file is not a picture we can read: use a PNG, JPEG or WebP photo."),
-    "format": _("The picture must be a PNG, JPEG or WebP file."),
-    "size": _("The picture must be at least ${min} and at most ${max} pixels on each side.",
-              mapping={"min": IMAGE_MIN_SIDE, "max": IMAGE_MAX_SIDE}),
-}
+PICTURES = Gallery(
+    owner=Product, picture=ProductImage, owner_key="product_id",
+    missing=_("Choose a picture of the product (PNG, JPEG or WebP)."),
+    too_many=_("A product can have at most ${max} pictures: remove one first."),
+    alt_needed=_("Say in Vietnamese what the picture shows, for people who cannot see it "
+                 "(such as “Hộp trà móc câu trên bàn gỗ”)."))
 
 
 # --- a product's details ---------------------------------------------------------------------
@@ -532,92 +518,9 @@ def stock_commitments(dbsession, product_id: int) -> Commitments:
 
 # --- pictures ----------------------------------------------------------------------------------
 
-def media_path(key: str) -> str:
-    return MEDIA_PATH_PREFIX + key
-
-
-def read_alt(form: Mapping, problems: Problems) -> dict[str, str]:
-    """What a picture shows, per locale (Vietnamese required)."""
-    return {locale: values["alt"] for locale, values in forms.read_texts(form, ALT_FIELDS, problems).items()}
-
-
-def _lock(dbsession, product: Product) -> None:
-    # Two people adding or reordering pictures at once take turns (places stay 0…n-1).
-    dbsession.execute(select(Product.id).where(Product.id == product.id).with_for_update())
-
-
-def _images(dbsession, product_id: int) -> list[ProductImage]:
-    return list(dbsession.scalars(select(ProductImage).where(ProductImage.product_id == product_id)
-                                  .order_by(ProductImage.position, ProductImage.id)
-                                  .execution_options(populate_existing=True)))
-
-
-def _renumber(images: list[ProductImage]) -> None:
-    for position, image in enumerate(images):
-        image.position = position
-
-
 def add_image(dbsession, store, product: Product, form: Mapping, data: bytes | None) -> ProductImage:
-    """A new picture, last of the product's: a PNG, JPEG or WebP of at most IMAGE_MAX_BYTES,
-    IMAGE_MIN_SIDE to IMAGE_MAX_SIDE pixels a side, with what it shows per locale.
-
-    Stored in the media `store`, its path "media/<key>". Raises InvalidInput naming the
-    file's or the texts' problem; then no row and no file is stored.
-    """
-    problems = Problems()
-    alt = read_alt(form, problems)
-    info = None
-    try:
-        info = check_image(data or b"", max_bytes=IMAGE_MAX_BYTES, min_side=IMAGE_MIN_SIDE,
-                           max_side=IMAGE_MAX_SIDE)
-    except ImageRefused as refused:
-        problems.add("image", IMAGE_REFUSALS[refused.code])
-    _lock(dbsession, product)
-    images = _images(dbsession, product.id)
-    if len(images) >= MAX_IMAGES:
-        problems.add("image", _("A product can have at most ${max} pictures: remove one first.",
-                                mapping={"max": MAX_IMAGES}))
-    problems.raise_any()
-    image = ProductImage(product_id=product.id, path=media_path(store.put(data, info.extension)),
-                         width=info.width, height=info.height, alt=alt, position=len(images))
-    dbsession.add(image)
-    dbsession.flush()
-    dbsession.expire(product, ["images"])
-    return image
+    """A new picture, last of the product's, at most MAX_IMAGES (tourism.pictures.Gallery.add)."""
+    return PICTURES.add(dbsession, store, product, form, data, max_count=MAX_IMAGES)
 
 
-def save_image(dbsession, image: ProductImage, form: Mapping) -> None:
-    """New texts for what a picture shows. Raises InvalidInput (nothing changed)."""
-    problems = Problems()
-    alt = read_alt(form, problems)
-    problems.raise_any()
-    image.alt = alt
-    dbsession.flush()
-
-
-def move_image(dbsession, image: ProductImage, place: int) -> bool:
-    """Put a picture at `place` (1 = first, shown on cards and at the top of the page;
-    out-of-range places clamp). Returns False when it was there already. Locks the product."""
-    product = dbsession.get(Product, image.product_id)
-    _lock(dbsession, product)
-    ordered = _images(dbsession, product.id)
-    place = min(max(place, 1), len(ordered))
-    moved = ordered.index(image) != place - 1
-    ordered.remove(image)
-    ordered.insert(place - 1, image)
-    _renumber(ordered)
-    dbsession.flush()
-    dbsession.expire(product, ["images"])
-    return moved
-
-
-def remove_image(dbsession, image: ProductImage) -> None:
-    """Take a picture off the product; the others close the gap. The file stays in the
-    media store (content-addressed: another row, or a cached page, may still use it)."""
-    product = dbsession.get(Product, image.product_id)
-    _lock(dbsession, product)
-    dbsession.delete(image)
-    dbsession.flush()
-    _renumber(_images(dbsession, product.id))
-    dbsession.flush()
-    dbsession.expire(product, ["images"])
+save_image, move_image, remove_image = PICTURES.describe, PICTURES.move, PICTURES.remove

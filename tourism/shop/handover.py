@@ -13,6 +13,10 @@ press finds nothing left to mark and says that everything was already handed ove
 booking's row is locked first, so a cancellation racing with the hand-over either comes
 before it (the hand-over is refused) or after it (and then does not refund what was handed
 over).
+
+A press made by mistake is taken back with `take_back`, for a short while (`UNDO_WINDOW`):
+the lines that press marked (the same `handed_over_at`) are to hand over again, by one
+conditional UPDATE (`… WHERE handed_over_at = :marked_at`), under the same lock.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +28,7 @@ from translationstring import TranslationString
 from tourism.booking.models import Booking, BookingProductLine, BookingStatus, Fulfilment
 from tourism.booking.services import operator_booking_ids
 from tourism.catalog.models import Experience
+from tourism.clock import UNDO_WINDOW
 from tourism.concurrency import RaceGuard
 from tourism.exceptions import DomainError
 from tourism.i18n import _
@@ -58,6 +63,23 @@ class HandOver:
     def already_handed_over(self) -> bool:
         return not self.marked
 
+    @property
+    def marked_at(self) -> datetime | None:
+        """When this press marked its lines (what `take_back` is given to undo it)."""
+        return self.marked[0].handed_over_at if self.marked else None
+
+
+@dataclass(frozen=True)
+class TakeBack:
+    """What one "Undo" took back: `lines` is empty when that press had been undone before."""
+
+    booking: Booking
+    lines: tuple[BookingProductLine, ...]
+
+    @property
+    def already_taken_back(self) -> bool:
+        return not self.lines
+
 
 def hand_over(dbsession, booking: Booking, *, now: datetime, fulfilment: Fulfilment | None = None) -> HandOver:
     """Mark every product line of `booking` not yet handed over as handed over at `now`.
@@ -69,11 +91,7 @@ def hand_over(dbsession, booking: Booking, *, now: datetime, fulfilment: Fulfilm
     is not confirmed (held, expired, cancelled), has no products, or another fulfilment.
     Locks the booking's row until the transaction ends.
     """
-    if HANDOVER_GUARD.enabled:
-        # The row as it is now, locked: a cancellation committed meanwhile is seen.
-        status = dbsession.scalar(select(Booking.status).where(Booking.id == booking.id).with_for_update())
-    else:
-        status = dbsession.scalar(select(Booking.status).where(Booking.id == booking.id))
+    status = _locked_status(dbsession, booking.id)
     if status == BookingStatus.CANCELLED:
         raise HandOverRefused("cancelled", _("This booking was cancelled: its products cannot be handed over."))
     if status != BookingStatus.CONFIRMED:
@@ -87,6 +105,53 @@ def hand_over(dbsession, booking: Booking, *, now: datetime, fulfilment: Fulfilm
                               else _("These products are to be picked up at the village, not delivered."))
     marked_ids = set(_mark(dbsession, booking.id, now))
     return HandOver(booking, tuple(line for line in booking.product_lines if line.id in marked_ids))
+
+
+def take_back(dbsession, booking: Booking, *, marked_at: datetime, now: datetime) -> TakeBack:
+    """Undo one press of "Handed over" or "Mark sent": the lines it marked (handed over at
+    exactly `marked_at`, its `HandOver.marked_at`) are to hand over again.
+
+    Allowed for UNDO_WINDOW after `marked_at`. Idempotent: pressed again (or for a press
+    that marked nothing), it takes back nothing and returns an empty `lines`. Raises
+    HandOverRefused, changing nothing, when too late, or for a booking no longer confirmed:
+    a cancellation after the hand-over did not refund those products, so taking them back
+    now would leave them neither refunded nor handed over. Locks the booking's row until
+    the transaction ends, as `hand_over` does.
+    """
+    status = _locked_status(dbsession, booking.id)
+    if status == BookingStatus.CANCELLED:
+        raise HandOverRefused("cancelled", _("This booking was cancelled: the hand-over can no longer be undone."))
+    if status != BookingStatus.CONFIRMED:
+        raise HandOverRefused("not_confirmed", _("This booking is not confirmed: the hand-over can no longer be "
+                                                 "undone."))
+    if now - marked_at > UNDO_WINDOW:
+        raise HandOverRefused("too_late", _("These products were handed over more than ${minutes} minutes ago: "
+                                            "this can no longer be undone.",
+                                            mapping={"minutes": int(UNDO_WINDOW.total_seconds() // 60)}))
+    # "fetch": lines already loaded in this session get their handed_over_at cleared too.
+    taken_ids = set(dbsession.scalars(
+        update(BookingProductLine)
+        .where(BookingProductLine.booking_id == booking.id, BookingProductLine.handed_over_at == marked_at)
+        .values(handed_over_at=None)
+        .returning(BookingProductLine.id)
+        .execution_options(synchronize_session="fetch")))
+    return TakeBack(booking, tuple(line for line in booking.product_lines if line.id in taken_ids))
+
+
+def marked_at_from_text(text) -> datetime | None:
+    """The `HandOver.marked_at` a form carries back (ISO 8601 with its offset), or None."""
+    try:
+        marked_at = datetime.fromisoformat(text) if isinstance(text, str) and len(text) <= 40 else None
+    except ValueError:
+        return None
+    return marked_at if marked_at is not None and marked_at.tzinfo is not None else None
+
+
+def _locked_status(dbsession, booking_id: int) -> BookingStatus:
+    if HANDOVER_GUARD.enabled:
+        # The row as it is now, locked: a cancellation committed meanwhile is seen.
+        return dbsession.scalar(select(Booking.status).where(Booking.id == booking_id).with_for_update())
+    return dbsession.scalar(select(Booking.status).where(Booking.id == booking_id))
 
 
 def _mark(dbsession, booking_id: int, now: datetime) -> list[int]:

@@ -9,8 +9,8 @@ from pyramid.view import view_config
 
 from tourism.catalog.services import experience_text, image_alt, village_text
 from tourism.i18n import _
+from tourism.images import image_url
 from tourism.shop import jsonld, services
-from tourism.shop.editing import MEDIA_PATH_PREFIX
 from tourism.shop.models import MARKETPLACE_LABELS, UNIT_LABELS, Product
 
 TEMPLATES = "tourism:shop/templates/"
@@ -29,15 +29,6 @@ def ocop_label(request, product: Product) -> str | None:
     if product.ocop_stars is None:
         return None
     return request.localizer.translate(_("OCOP ${stars} stars", mapping={"stars": product.ocop_stars}))
-
-
-def image_url(request, image) -> str:
-    """A product picture's address: an uploaded one is in the media store ("media/<key>",
-    served at /media/<key>), a demo one a file under tourism/static. The `image` macro of
-    tourism/templates/macros.jinja2 makes the same choice."""
-    if image.path.startswith(MEDIA_PATH_PREFIX):
-        return request.route_url("tourism.media", key=image.path.removeprefix(MEDIA_PATH_PREFIX))
-    return request.static_url(f"tourism:static/{image.path}")
 
 
 def _image(request, product: Product) -> dict | None:

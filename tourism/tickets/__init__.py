@@ -50,6 +50,10 @@ def add_checkin(config, is_production) -> None:
     config.add_route("tickets.checkin.sync", session + "/sync", factory=session_resource)
     # "Handed over": a guest's products picked up at the gate (a form; online only).
     config.add_route("tickets.checkin.handover", session + "/handover", factory=session_resource)
+    # Undoing a mis-tap for a few minutes: a check-in (a form, and JSON for the script), a hand-over.
+    config.add_route("tickets.checkin.undo", session + "/undo", factory=session_resource)
+    config.add_route("tickets.checkin.admit.undo", session + "/admit/undo", factory=session_resource)
+    config.add_route("tickets.checkin.handover.undo", session + "/handover/undo", factory=session_resource)
     # Under /console/ so that its scope covers every scanner page.
     config.add_route("tickets.checkin.worker", "/console/checkin-sw.js")
     add_console_link(config, "tickets.checkin", _("Check-in"), order=10)

@@ -11,6 +11,10 @@ request or an offline queue synced twice admits nobody a second time.
 Online, a scan asking for more people than are left is refused. Offline, the people have
 already walked in: a synced scan is admitted up to the party and the excess is reported as
 a warning, never dropped in silence.
+
+A mis-tap (the wrong party, 4 people instead of 2) is taken back by `undo_admission`, for a
+short while (`UNDO_WINDOW`), under the same lock of the booking row. The undone scan is
+kept aside (`UndoneAdmission`): undoing twice, or the same scan sent again, changes nothing.
 """
 import re
 from dataclasses import dataclass, field
@@ -21,22 +25,36 @@ from sqlalchemy.exc import IntegrityError
 from translationstring import TranslationString
 
 from tourism.booking.models import Booking, BookingStatus
+from tourism.clock import UNDO_WINDOW
 from tourism.concurrency import RaceGuard
 from tourism.exceptions import DomainError
 from tourism.i18n import _
 from tourism.tickets.codes import TicketCodeError, TicketKeys, check_validity
-from tourism.tickets.models import DEVICE_LENGTH, SCAN_ID_LENGTH, Admission
+from tourism.tickets.models import DEVICE_LENGTH, SCAN_ID_LENGTH, Admission, UndoneAdmission
 
 SCAN_ID_PATTERN = re.compile(rf"^[A-Za-z0-9._:-]{{1,{SCAN_ID_LENGTH}}}$")
 BAD_SCAN = _("This scan is incomplete. Update the scanner and sync again.")
 SCAN_REUSED = _("This scan was already recorded for another ticket. Update the scanner and sync again.")
+UNKNOWN_SCAN = _("No check-in with this scan was recorded at this session: there is nothing to undo.")
 
 
 class AdmissionRefused(DomainError):
     """A scan of a genuine code that admits nobody. `reason` is for programs, `message` for people.
 
     Reasons: bad_scan, bad_people, unknown_booking, mismatch, moved, cancelled,
-    not_confirmed, all_admitted, too_many, scan_reused.
+    not_confirmed, all_admitted, too_many, scan_reused, undone (the scan sent again after
+    its check-in was undone).
+    """
+
+    def __init__(self, reason: str, message: TranslationString):
+        super().__init__(message)
+        self.reason = reason
+
+
+class UndoRefused(DomainError):
+    """A check-in that was not undone. `reason` is for programs, `message` for people.
+
+    Reasons: unknown_scan (not recorded at this session), too_late, cancelled, not_confirmed.
     """
 
     def __init__(self, reason: str, message: TranslationString):
@@ -61,6 +79,20 @@ class AdmitResult:
     people_admitted_now: int
     duplicate_scan: bool = False
     warnings: list[TranslationString] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    """What "Undo this check-in" did: the `people` that scan had let in no longer count as
+    admitted. Counts are people, after the undo; `already_undone` when it was undone before."""
+
+    scan_id: str
+    reference: str
+    party: int
+    people: int
+    admitted_total: int
+    remaining: int
+    already_undone: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,10 +187,11 @@ def _admit(dbsession, keys, *, code, people, scan_id, now, scanned_at, device, o
     at = now if scanned_at is None else min(scanned_at, now)
     try:
         with dbsession.begin_nested():
-            booking = _lock_booking(dbsession, claims.reference)
+            booking = _lock_booking(dbsession, Booking.reference == claims.reference)
             earlier = dbsession.scalar(select(Admission).where(Admission.scan_id == scan_id))
             if earlier is not None:
                 return _replay(dbsession, booking, earlier, people if offline else earlier.people)
+            _check_not_undone(dbsession, booking, scan_id)
             check_validity(claims, at)
             _check_booking(booking, claims)
             admitted = _admitted(dbsession, booking.id)
@@ -180,8 +213,9 @@ def _admit(dbsession, keys, *, code, people, scan_id, now, scanned_at, device, o
                        warnings=[_offline_excess(excess)] if excess else [])
 
 
-def _lock_booking(dbsession, reference: str) -> Booking:
-    query = select(Booking).where(Booking.reference == reference).execution_options(populate_existing=True)
+def _lock_booking(dbsession, which) -> Booking:
+    """The booking matching `which` (a condition on Booking), its row locked."""
+    query = select(Booking).where(which).execution_options(populate_existing=True)
     if ADMISSION_GUARD.enabled:
         query = query.with_for_update()
     booking = dbsession.scalar(query)
@@ -199,8 +233,9 @@ def _admitted(dbsession, booking_id: int, *, up_to: int | None = None) -> int:
 
 
 def _replay(dbsession, booking: Booking, earlier: Admission, people: int) -> AdmitResult:
-    """The result `earlier` gave when it was recorded; admissions are only ever added, in
-    id order per booking (its lock serialises them), so the totals can be counted again."""
+    """The result `earlier` gave when it was recorded; admissions are added in id order per
+    booking (its lock serialises them), so the totals can be counted again (less any
+    admission undone since)."""
     if earlier.booking_id != booking.id:
         raise AdmissionRefused("scan_reused", SCAN_REUSED)
     total = _admitted(dbsession, booking.id, up_to=earlier.id)
@@ -208,6 +243,16 @@ def _replay(dbsession, booking: Booking, earlier: Admission, people: int) -> Adm
     return AdmitResult(earlier.scan_id, booking.reference, booking.seats, total, booking.seats - total,
                        earlier.people, duplicate_scan=True,
                        warnings=[_offline_excess(excess)] if excess > 0 else [])
+
+
+def _check_not_undone(dbsession, booking: Booking, scan_id: str) -> None:
+    """A scan whose check-in was undone, sent again (the browser's "send again"), admits nobody."""
+    undone = dbsession.scalar(select(UndoneAdmission).where(UndoneAdmission.scan_id == scan_id))
+    if undone is None:
+        return
+    if undone.booking_id != booking.id:
+        raise AdmissionRefused("scan_reused", SCAN_REUSED)
+    raise AdmissionRefused("undone", _("This check-in was undone. To admit these guests, scan the ticket again."))
 
 
 def _check_booking(booking: Booking, claims) -> None:
@@ -237,6 +282,65 @@ def _clean_device(device) -> str | None:
         return None
     name = "".join(c for c in " ".join(device.split()) if c.isprintable())
     return name[:DEVICE_LENGTH] or None
+
+
+# --- undoing ------------------------------------------------------------------------------
+
+def undo_admission(dbsession, session, scan_id: str, now: datetime) -> UndoResult:
+    """Take back the check-in recorded under `scan_id` at `session` (an ExperienceSession):
+    the people it let in no longer count as admitted, and may be admitted again.
+
+    Allowed for UNDO_WINDOW after the server recorded the scan; later, the guests have long
+    walked in. Idempotent: a scan already undone returns its result again with
+    `already_undone=True` and changes nothing. Raises UndoRefused, changing nothing, for a
+    scan not recorded at this session (unknown, or another session's: nothing is said about
+    it), one recorded too long ago, or a booking no longer confirmed (cancelled since).
+    Locks the booking row until the transaction ends, as `admit` does.
+    """
+    if not isinstance(scan_id, str) or not SCAN_ID_PATTERN.match(scan_id):
+        raise UndoRefused("unknown_scan", UNKNOWN_SCAN)
+    booking_id = (dbsession.scalar(select(Admission.booking_id).where(Admission.scan_id == scan_id))
+                  or dbsession.scalar(select(UndoneAdmission.booking_id).where(UndoneAdmission.scan_id == scan_id)))
+    if booking_id is None:
+        raise UndoRefused("unknown_scan", UNKNOWN_SCAN)
+    with dbsession.begin_nested():
+        booking = _lock_booking(dbsession, Booking.id == booking_id)
+        if booking.session_id != session.id:
+            raise UndoRefused("unknown_scan", UNKNOWN_SCAN)
+        # Read again under the lock: another phone may have undone it meanwhile.
+        admission = dbsession.scalar(select(Admission).where(Admission.scan_id == scan_id)
+                                     .execution_options(populate_existing=True))
+        if admission is None:
+            undone = dbsession.scalar(select(UndoneAdmission).where(UndoneAdmission.scan_id == scan_id))
+            if undone is None or undone.booking_id != booking.id:
+                raise UndoRefused("unknown_scan", UNKNOWN_SCAN)
+            return _undo_result(dbsession, booking, undone, already_undone=True)
+        _check_undoable(booking, admission, now)
+        ADMISSION_GUARD.pause()
+        undone = UndoneAdmission(booking_id=booking.id, scan_id=admission.scan_id, people=admission.people,
+                                 admitted_at=admission.admitted_at, received_at=admission.received_at,
+                                 device=admission.device, undone_at=now)
+        dbsession.delete(admission)
+        dbsession.add(undone)
+        dbsession.flush()
+    return _undo_result(dbsession, booking, undone, already_undone=False)
+
+
+def _check_undoable(booking: Booking, admission: Admission, now: datetime) -> None:
+    if booking.status == BookingStatus.CANCELLED:
+        raise UndoRefused("cancelled", _("This booking was cancelled: its check-in can no longer be undone."))
+    if booking.status != BookingStatus.CONFIRMED:
+        raise UndoRefused("not_confirmed", _("This booking is not confirmed: its check-in can no longer be undone."))
+    if now - admission.received_at > UNDO_WINDOW:
+        raise UndoRefused("too_late", _("This check-in was recorded more than ${minutes} minutes ago: the guests "
+                                        "have long walked in, so it can no longer be undone.",
+                                        mapping={"minutes": int(UNDO_WINDOW.total_seconds() // 60)}))
+
+
+def _undo_result(dbsession, booking: Booking, undone: UndoneAdmission, *, already_undone: bool) -> UndoResult:
+    admitted = _admitted(dbsession, booking.id)
+    return UndoResult(undone.scan_id, booking.reference, booking.seats, undone.people, admitted,
+                      max(booking.seats - admitted, 0), already_undone)
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -6,6 +6,11 @@ guest picks up at the gate); these views parse, call one of them and answer. JSO
 endpoints answer every failure in JSON too (`{"ok": false, "reason", "message"}` with the
 message in the user's language): a phone at the gate must be able to tell "refused" from
 "signed out" from "no connection". Handing products over is a plain form, online only.
+
+Both can be undone for a few minutes ("Undo this check-in", "Undo" after "Handed over"):
+without JavaScript by a plain form, which goes back to the scanner page saying what was
+undone; the script undoes an online admission through JSON, and one still queued on the
+phone by taking it off the queue.
 """
 import uuid
 from pathlib import Path
@@ -13,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pyramid.csrf import get_csrf_token
 from pyramid.exceptions import BadCSRFToken
-from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, view_config
 
@@ -25,9 +30,24 @@ from tourism.catalog.models import PRICE_TIERS
 from tourism.catalog.services import experience_text, village_text
 from tourism.i18n import _, script_template
 from tourism.scheduling.models import ExperienceSession, SessionStatus
-from tourism.shop.handover import HandOverRefused, hand_over, lines_text, to_hand_over
+from tourism.shop.handover import (
+    HandOverRefused,
+    hand_over,
+    lines_text,
+    marked_at_from_text,
+    take_back,
+    to_hand_over,
+)
 from tourism.tickets import JSQR_KEY, codes
-from tourism.tickets.checkin import AdmissionRefused, AdmitResult, ScanRefused, admission_summary
+from tourism.tickets.checkin import (
+    AdmissionRefused,
+    AdmitResult,
+    ScanRefused,
+    UndoRefused,
+    UndoResult,
+    admission_summary,
+    undo_admission,
+)
 from tourism.tickets.codes import TicketCodeError
 from tourism.tickets.scanning import (
     MAX_PEOPLE,
@@ -46,14 +66,17 @@ from tourism.tickets.scanning import (
 TEMPLATES = "tourism:tickets/templates/"
 SERVICE_WORKER = Path(__file__).resolve().parents[1] / "static" / "js" / "checkin-sw.js"
 # The check-in JSON endpoints: refused (signed out, forbidden, stale CSRF token) in JSON too.
-JSON_PATHS = r"^/console/sessions/\d+/checkin/(guests\.json|admit|sync)$"
+JSON_PATHS = r"^/console/sessions/\d+/checkin/(guests\.json|admit|admit/undo|sync)$"
 MAX_JSON_BYTES = 256 * 1024
 HANDOVER_FLASH = "tickets.checkin.handover"  # what "Handed over" did, shown by the scanner page next
+UNDONE_FLASH = "tickets.checkin.undone"  # what an "Undo" did, likewise
 
 BAD_JSON = _("The scanner sent something the server could not read. Reload the page and try again.")
 BAD_PEOPLE = _("Enter how many people as a whole number.")
 TO_HAND_OVER = _("To hand over:")
 HANDED_OVER = _("Handed over")
+UNDO_CHECKIN = _("Undo this check-in")
+UNDO_OFFLINE = _("No connection: “Undo” only works online. Try again when the phone is online.")
 # Handing over is recorded online only: a phone offline says so rather than queue it.
 HAND_OVER_OFFLINE = _("No connection: “Handed over” only works online. You may give the products now; scan the "
                       "ticket again when the phone is online to record it.")
@@ -100,6 +123,9 @@ def scanner_page(request):
     handed = request.session.pop_flash(HANDOVER_FLASH)  # back from "Handed over"
     if handed:
         return _scanner(request, handover=handed[-1], about=handed[-1]["reference"])
+    undone = request.session.pop_flash(UNDONE_FLASH)  # back from an "Undo"
+    if undone:
+        return _scanner(request, undone=undone[-1], about=undone[-1]["reference"])
     return _scanner(request)
 
 
@@ -140,9 +166,66 @@ def handover_form(request):
     except HandOverRefused as error:
         request.response.status = 422
         return _scanner(request, refusal=error, about=booking.reference)
-    request.session.flash({"reference": booking.reference, "marked": lines_text(done.marked, request.locale_name)},
+    request.session.flash({"reference": booking.reference, "marked": lines_text(done.marked, request.locale_name),
+                           "marked_at": done.marked_at.isoformat() if done.marked_at else None},
                           queue=HANDOVER_FLASH)
     return HTTPSeeOther(request.route_path("tickets.checkin.session", session_id=session.id))
+
+
+@view_config(route_name="tickets.checkin.undo", request_method="POST", permission=CHECKIN,
+             renderer=TEMPLATES + "checkin.jinja2")
+def undo_form(request):
+    """"Undo this check-in" without JavaScript: the form shown with an admission's result.
+
+    Done, it goes back to the scanner page, which says what was undone (as "Handed over" does).
+    """
+    no_store(request)
+    session = request.context.obj
+    try:
+        undone = undo_admission(request.dbsession, session, request.POST.get("scan_id", "")[:100], request.now)
+    except UndoRefused as error:
+        request.response.status = 422
+        return _scanner(request, refusal=error, about=clean_reference(request.POST.get("reference", "")[:20]),
+                        undoing=True)
+    if undone.already_undone:
+        return _undone(request, undone.reference, _("Already undone"),
+                       _("This check-in was already undone; nothing changed."))
+    return _undone(request, undone.reference, _("Check-in undone"),
+                   _("People no longer counted as admitted: ${count}", mapping={"count": undone.people}))
+
+
+@view_config(route_name="tickets.checkin.handover.undo", request_method="POST", permission=CHECKIN,
+             renderer=TEMPLATES + "checkin.jinja2")
+def handover_undo_form(request):
+    """"Undo" after "Handed over": the products that press marked are to hand over again."""
+    no_store(request)
+    session = request.context.obj
+    booking = booking_at_session(request.dbsession, session, request.POST.get("reference", "")[:20])
+    if booking is None:
+        raise HTTPNotFound()  # not a booking of this session, as for "Handed over"
+    marked_at = marked_at_from_text(request.POST.get("marked_at"))
+    if marked_at is None:
+        raise HTTPBadRequest()  # the form always carries it: not sent by this page
+    try:
+        taken = take_back(request.dbsession, booking, marked_at=marked_at, now=request.now)
+    except HandOverRefused as error:
+        request.response.status = 422
+        return _scanner(request, refusal=error, about=booking.reference, undoing=True)
+    if taken.already_taken_back:
+        return _undone(request, booking.reference, _("Already undone"),
+                       _("This hand-over was already undone; nothing changed."))
+    return _undone(request, booking.reference, _("Hand-over undone"),
+                   _("Still to hand over: ${products}",
+                     mapping={"products": request.fmt.list(lines_text(taken.lines, request.locale_name))}))
+
+
+def _undone(request, reference: str, title, message) -> HTTPSeeOther:
+    """Back to the scanner page, which says what an "Undo" did about the booking `reference`
+    (translated here: the session keeps plain text)."""
+    translate = request.localizer.translate
+    request.session.flash({"reference": reference, "title": translate(title), "message": translate(message)},
+                          queue=UNDONE_FLASH)
+    return HTTPSeeOther(request.route_path("tickets.checkin.session", session_id=request.context.obj.id))
 
 
 def _people(text: str) -> int | None:
@@ -156,9 +239,12 @@ def _people(text: str) -> int | None:
 
 
 def _scanner(request, *, result: AdmitResult | None = None, refusal=None, entry: str = "", people: str = "",
-             handover: dict | None = None, about: str | None = None) -> dict:
+             handover: dict | None = None, undone: dict | None = None, about: str | None = None,
+             undoing: bool = False) -> dict:
     """The scanner page's values; `handover` is what "Handed over" did ({"reference", "marked":
-    the lines' texts, empty when all had been handed over before}), `about` whose answer it is."""
+    the lines' texts, empty when all had been handed over before, "marked_at": for its "Undo"}),
+    `undone` what an "Undo" did ({"reference", "title", "message"}), `about` whose answer it is;
+    `undoing` when the refusal is an "Undo"'s."""
     session = request.context.obj
     keys = _keys(request)
     guests = guest_list(request.dbsession, keys, session)
@@ -171,7 +257,9 @@ def _scanner(request, *, result: AdmitResult | None = None, refusal=None, entry:
         "result": result,
         "refusal": refusal,
         "handover": handover,
+        "undone": undone,
         "handover_refused": isinstance(refusal, HandOverRefused),
+        "undo_refused": undoing,
         "shown": _guest_view(request, shown) if shown else None,
         "entry": "" if result is not None else entry,
         "people": "" if result is not None else people,
@@ -225,6 +313,7 @@ def _page_config(request, session: ExperienceSession, keys: codes.TicketKeys) ->
             "admit": route("tickets.checkin.admit", session_id=session.id),
             "sync": route("tickets.checkin.sync", session_id=session.id),
             "handover": route("tickets.checkin.handover", session_id=session.id),
+            "undo": route("tickets.checkin.admit.undo", session_id=session.id),
             "worker": route("tickets.checkin.worker"),
             "scope": route("tickets.checkin.worker").rsplit("/", 1)[0] + "/",
             "signOut": route("accounts.sign_out"),
@@ -298,6 +387,16 @@ def _page_config(request, session: ExperienceSession, keys: codes.TicketKeys) ->
             "toHandOver": translate(TO_HAND_OVER),
             "handedOver": translate(HANDED_OVER),
             "handOverOffline": translate(HAND_OVER_OFFLINE),
+            "undoCheckin": translate(UNDO_CHECKIN),
+            "undoOffline": translate(UNDO_OFFLINE),
+            "titleUndone": translate(_("Check-in undone")),
+            "titleAlreadyUndone": translate(_("Already undone")),
+            "titleNotUndone": translate(_("Not undone")),
+            "undoneNow": template(_("People no longer counted as admitted: ${count}"), "count"),
+            "alreadyUndone": translate(_("This check-in was already undone; nothing changed.")),
+            "undoneQueued": translate(_("Taken off this phone before it was synced: nobody from this scan "
+                                        "counts as admitted.")),
+            "undoFailed": translate(_("The server did not answer: the check-in was not undone. Try again.")),
         },
     }
 
@@ -325,7 +424,7 @@ def guests_json(request):
         "sessionId": session.id,
         "savedAt": request.now.isoformat(),
         "csrfToken": get_csrf_token(request),
-        "summary": {"booked": summary.booked, "admitted": summary.admitted, "remaining": summary.remaining},
+        "summary": _summary_json(summary),
         "guests": [_guest_view(request, g) for g in guest_list(request.dbsession, _keys(request), session)],
     }
 
@@ -366,13 +465,30 @@ def sync_json(request):
     session = request.context.obj
     results = sync_at_session(request.dbsession, _keys(request), session, scans, now=request.now,
                               locale=request.locale_name)
-    summary = admission_summary(request.dbsession, session.id)
     return {
         "ok": True,
         "results": [_refused_json(request, r) if isinstance(r, ScanRefused) else _result_json(request, r)
                     for r in results],
-        "summary": {"booked": summary.booked, "admitted": summary.admitted, "remaining": summary.remaining},
+        "summary": _summary_json(admission_summary(request.dbsession, session.id)),
     }
+
+
+@view_config(route_name="tickets.checkin.admit.undo", request_method="POST", permission=CHECKIN, renderer="json")
+def undo_json(request):
+    """"Undo this check-in" from the script: `{"scan_id"}` of an online admission. Sent again,
+    it answers `already_undone` and changes nothing."""
+    no_store(request)
+    body = _json_body(request)
+    if body is None:
+        return _bad_request(request)
+    scan_id = body.get("scan_id") if isinstance(body.get("scan_id"), str) else ""
+    session = request.context.obj
+    try:
+        undone = undo_admission(request.dbsession, session, scan_id, request.now)
+    except UndoRefused as error:
+        request.response.status = 422
+        return _refused_json(request, ScanRefused(scan_id, error.reason, error.message))
+    return _undone_json(undone, admission_summary(request.dbsession, session.id))
 
 
 def _json_body(request) -> dict | None:
@@ -411,6 +527,16 @@ def _result_json(request, result: AdmitResult) -> dict:
         "warnings": [request.localizer.translate(w) for w in result.warnings],
         "products": lines_text(to_hand_over(booking), request.locale_name),  # to hand over now
     }
+
+
+def _undone_json(undone: UndoResult, summary) -> dict:
+    return {"ok": True, "scan_id": undone.scan_id, "reference": undone.reference, "party": undone.party,
+            "people": undone.people, "admitted": undone.admitted_total, "remaining": undone.remaining,
+            "already_undone": undone.already_undone, "summary": _summary_json(summary)}
+
+
+def _summary_json(summary) -> dict:
+    return {"booked": summary.booked, "admitted": summary.admitted, "remaining": summary.remaining}
 
 
 def _refused_json(request, refused: ScanRefused) -> dict:

@@ -3,8 +3,10 @@
 The rule "a ticket never admits more people than its party" is kept by `checkin.admit`:
 it locks the booking row, adds up the booking's admissions and writes a new one in the
 same savepoint, so two scanners admitting the same ticket at once are served one after
-the other. Rows are only ever added, never changed, which is what lets a replayed scan
-be answered exactly as the first time.
+the other. Rows are never changed, which is what lets a replayed scan be answered as the
+first time; the one exception is "Undo this check-in" (`checkin.undo_admission`), which,
+within minutes, moves an admission to `undone_admissions`, so every count of admitted
+people (which adds up `admissions`) drops it at once.
 """
 from datetime import datetime
 
@@ -39,3 +41,22 @@ class Admission(Base):
     device: Mapped[str | None] = mapped_column(String(DEVICE_LENGTH))
 
     booking: Mapped[Booking] = relationship()
+
+
+class UndoneAdmission(Base):
+    """An admission taken back by "Undo this check-in": the scan as it was, and when it was undone.
+
+    Kept, rather than simply deleted, so that undoing twice says it was already undone, and
+    so that the same scan sent again afterwards (the browser's "send again") admits nobody.
+    """
+
+    __tablename__ = "undone_admissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
+    scan_id: Mapped[str] = mapped_column(String(SCAN_ID_LENGTH), unique=True)
+    people: Mapped[int]
+    admitted_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    device: Mapped[str | None] = mapped_column(String(DEVICE_LENGTH))
+    undone_at: Mapped[datetime]

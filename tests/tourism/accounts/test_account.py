@@ -41,8 +41,9 @@ def test_strangers_are_asked_to_sign_in_and_cannot_post(app_at, staff):
 
 def test_everyone_signed_in_finds_their_account_from_the_console(signed_in):
     home = signed_in.get("/console", {"lang": "en"})
-    page = home.click("Your account")
+    page = home.click("Your account", index=1)  # the console's button; the staff bar's name leads there too
     assert page.html.h1.get_text(strip=True) == "Your account"
+    assert home.click(description="Signed in as", index=0).request.path == "/console/account"
     assert "staff@example.com" in page.text and "no-store" in page.headers["Cache-Control"]
 
 

@@ -23,7 +23,7 @@ from tourism.notify.models import OutboxMessage
 from tourism.notify.services import send_due
 from tourism.payments.models import PaymentStatus, Refund, RefundStatus
 from tourism.payments.services import providers
-from tourism.scheduling.models import ExperienceSession, SessionStatus
+from tourism.scheduling.models import Closure, ExperienceSession, SessionStatus
 from tourism.shop import checkout
 
 RAIN = bulk.Reason(bulk.CancelReason.RAIN, "Mưa to, đường trơn.", "vi")
@@ -283,6 +283,34 @@ def test_a_booking_whose_work_raises_is_left_as_it_was_and_finished_later(dbsess
         assert [r.status for r in refunds_of(dbsession, booking)] == [RefundStatus.SUCCEEDED]
     dbsession.refresh(session)
     assert session.seats_booked == 0
+
+
+def test_reopening_waits_until_every_booking_is_cancelled_and_the_day_is_not_closed(
+        dbsession, registry, session, guests, stripe_client, monkeypatch):
+    card = guests.by_card(name="Kim Min-ji")
+    stripe = providers(registry)["stripe"]
+    monkeypatch.setattr(stripe, "send_refund", lambda *args, **kwargs: 1 / 0)
+    cancel(dbsession, session, registry)  # the booking's unit of work failed: it is still booked
+    with pytest.raises(DomainError, match="not cancelled yet"):
+        bulk.reopen_session(dbsession, session, now=NOW)
+    assert session.status == SessionStatus.CANCELLED
+    monkeypatch.undo()
+    cancel(dbsession, session, registry, at=NOW + timedelta(hours=2))
+    closure = Closure(experience_id=session.experience_id, starts_on=STARTS.date(), ends_on=STARTS.date(),
+                      reason="Bão")
+    dbsession.add(closure)
+    dbsession.flush()
+    session.closure_id = closure.id
+    with pytest.raises(DomainError, match="Its day is closed"):
+        bulk.reopen_session(dbsession, session, now=NOW)
+    session.closure_id = None
+    bulk.reopen_session(dbsession, session, now=NOW)
+    assert session.status == SessionStatus.OPEN and card.status == BookingStatus.CANCELLED
+    assert session.seats_booked == 0
+    # Open again: a new guest books it; reopening again is refused.
+    assert guests.by_transfer(name="Lê Thị Hoa").status == BookingStatus.CONFIRMED
+    with pytest.raises(DomainError, match="not cancelled"):
+        bulk.reopen_session(dbsession, session, now=NOW)
 
 
 def test_pressing_twice_does_everything_once(dbsession, registry, session, guests, stripe_client):

@@ -75,6 +75,10 @@ def text(page, selector) -> str:
     return " ".join(" ".join(n.get_text(" ", strip=True).split()) for n in page.html.select(selector))
 
 
+def token_of(page) -> str:
+    return page.html.select_one("input[name=csrf_token]")["value"]
+
+
 def confirmed(dbsession, session) -> int:
     return dbsession.scalar(select(func.count()).select_from(Booking).where(
         Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))
@@ -155,6 +159,38 @@ def test_cancelling_for_rain_refunds_everyone_and_reports_each_booking(owner, db
     assert "This session was cancelled." in owner.get(f"/book/{session.id}", status="*").text
     assert owner.get(f"/console/sessions/{session.id}/cancel").status_int == 303
     assert owner.get(f"/console/sessions/{session.id}/move").status_int == 303
+
+
+def test_a_cancelled_session_is_opened_again_for_new_guests_and_the_cancelled_stay_cancelled(
+        owner, dbsession, session, guests):
+    transfer = guests.by_transfer(name="Lê Thị Hoa")
+    cancel_for_rain(owner, session)
+    page = owner.get(f"/console/sessions/{session.id}")
+    emails_before = outbox_count(dbsession)
+    reopened = form_to(page, f"/console/sessions/{session.id}/reopen").submit().follow()
+    assert "The session is open for booking again." in text(reopened, "[role=status]")
+    dbsession.refresh(session)
+    dbsession.refresh(transfer)
+    assert session.status == SessionStatus.OPEN and transfer.status == BookingStatus.CANCELLED
+    assert outbox_count(dbsession) == emails_before  # the cancelled guests are not told
+    assert not reopened.html.select_one(f'form[action="/console/sessions/{session.id}/reopen"]')
+    # Guests can book it again; pressed twice (an old page), nothing changes and it says so.
+    assert "This session was cancelled." not in owner.get(f"/book/{session.id}").text
+    again = owner.post(f"/console/sessions/{session.id}/reopen", {"csrf_token": token_of(page)}).follow()
+    assert "This session is not cancelled." in text(again, "[role=status]")
+
+
+def test_a_started_or_still_cancelling_session_is_not_offered_to_reopen(owner, dbsession, web, session, guests):
+    guests.by_transfer()
+    page = owner.get(f"/console/sessions/{session.id}")
+    assert not page.html.select_one(f'form[action="/console/sessions/{session.id}/reopen"]')  # not cancelled
+    cancel_for_rain(owner, session)
+    token = token_of(owner.get(f"/console/sessions/{session.id}"))
+    web.extra_environ["tourism.now"] = STARTS + timedelta(minutes=1)
+    refused = owner.post(f"/console/sessions/{session.id}/reopen", {"csrf_token": token}).follow()
+    assert "already started" in text(refused, "[role=status]")
+    dbsession.refresh(session)
+    assert session.status == SessionStatus.CANCELLED
 
 
 def test_a_failed_card_refund_is_reported_and_try_again_finishes_it_once(owner, dbsession, session, guests,
@@ -286,7 +322,8 @@ def test_with_no_session_with_room_the_page_says_so(owner, session, guests):
 
 # --- who may -----------------------------------------------------------------------------------------------
 
-URLS = ["/console/sessions/{id}", "/console/sessions/{id}/cancel", "/console/sessions/{id}/move"]
+URLS = ["/console/sessions/{id}", "/console/sessions/{id}/cancel", "/console/sessions/{id}/move",
+        "/console/sessions/{id}/reopen"]
 
 
 @pytest.mark.parametrize("url", URLS)

@@ -7,11 +7,12 @@ import io
 import re
 from datetime import datetime, timezone
 
+import openpyxl
 import pytest
 from pyramid.interfaces import IRoutesMapper
 
 from tests.factories import make_experience, make_operator, make_session, make_staff, make_village, sign_in
-from tests.pages import soup
+from tests.pages import readable_text, soup
 from tests.tourism.reports.factories import book, local
 from tourism.booking.models import BookingStatus
 from tourism.booking.services import format_reference
@@ -20,7 +21,8 @@ NOW = datetime(2026, 4, 15, 3, 0, tzinfo=timezone.utc)  # 10:00 on Wednesday 15 
 EN = {"Accept-Language": "en"}
 MARCH = {"from": "2026-03-01", "to": "2026-03-31", "by": "week"}
 URLS = ("/console/reports", "/console/reports/bookings.csv", "/console/reports/visitors.csv",
-        "/console/reports/village-statistics.csv")
+        "/console/reports/village-statistics.csv", "/console/reports/bookings.xlsx", "/console/reports/visitors.xlsx",
+        "/console/reports/village-statistics.xlsx")
 
 
 @pytest.fixture
@@ -218,6 +220,36 @@ def test_the_bookings_file_downloads_for_excel(owner_app, march):
     assert week[-1] == "30"
 
 
+def test_the_bookings_workbook_opens_in_excel_with_numbers_as_numbers(owner_app, march):
+    """The .xlsx beside each CSV: one sheet, the header in bold and frozen, money and counts as
+    numbers (a CSV opened by an Excel set to Vietnamese puts each row in one column)."""
+    page = owner_app.get("/console/reports", MARCH, headers={"Accept-Language": "vi"})
+    links = soup(page).select(".rp-downloads a")
+    assert len(links) == 6 and sum(a["href"].split("?")[0].endswith(".xlsx") for a in links) == 3
+    href = next(a["href"] for a in links if "bookings.xlsx" in a["href"])
+    response = owner_app.get(href, headers={"Accept-Language": "vi"})
+    assert response.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["Content-Disposition"] == \
+        'attachment; filename="bookings-2026-03-01-2026-03-31-week.xlsx"'
+    assert "no-store" in response.headers["Cache-Control"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.body)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:3] == ["Ngày đầu", "Ngày cuối", "Trải nghiệm"] and sheet["A1"].font.bold
+    assert sheet.freeze_panes == "A2"
+    week = next(row for row in rows[1:] if row[0] == "2026-03-09" and row[2] == "Nặn gốm")
+    assert week[4:10] == [2, 3, 1, 900000, 150000, 750000] and week[-1] == 30
+    # The same table as the CSV file, cell for cell.
+    as_csv = csv_rows(owner_app.get(href.replace(".xlsx", ".csv"), headers={"Accept-Language": "vi"}))
+    assert [["" if value is None else str(value) for value in row] for row in rows] == as_csv
+
+
+def test_the_village_statistics_workbook_names_its_sheet(owner_app, march):
+    response = owner_app.get("/console/reports/village-statistics.xlsx", MARCH, headers=EN)
+    book = openpyxl.load_workbook(io.BytesIO(response.body))
+    assert book.sheetnames == ["Village statistics"]
+    assert response.headers["Content-Disposition"].endswith('-month.xlsx"')
+
+
 def test_the_files_name_things_in_the_staff_members_language(owner_app, march):
     response = owner_app.get("/console/reports/bookings.csv", MARCH, headers={"Accept-Language": "vi"})
     assert any(row[2] == "Nặn gốm" and row[3] == "Làng Báo Cáo" for row in csv_rows(response))
@@ -285,7 +317,7 @@ def test_another_operators_owner_sees_none_of_ours(app_at, march, today_session,
     assert "Pottery" not in page.text and "Tea picking" not in page.text and "Other silk" in page.text
     assert "Korean" not in page.text
     for url in URLS[1:]:
-        body = app.get(url, MARCH, headers=EN).body.decode("utf-8")
+        body = readable_text(app.get(url, MARCH, headers=EN))
         assert "Pottery" not in body and "Report Village" not in body and "KR" not in body
 
 

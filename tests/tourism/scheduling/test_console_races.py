@@ -8,6 +8,9 @@
   either the change is refused (the session has those guests) or the booking is, never both
   saved. The negative control (the sessions read without a lock, a pause, then the change
   written) ends in the database's CHECK error.
+- An owner closes a day cancelling its session with guests, as previewed, while another
+  guest books it: either the owner gets the new list (nothing changed) or the guest is
+  refused; the new guest is never cancelled unseen.
 """
 import time as clock
 from datetime import date, datetime, timezone
@@ -17,13 +20,16 @@ from sqlalchemy import delete, select
 
 from tests.concurrency import all_at_once, committed, guard_switched_off, race_engine
 from tests.factories import contact, make_experience, make_session, make_village
+from tourism.booking import bulk, closures
 from tourism.booking import services as booking
-from tourism.booking.models import Booking, BookingLine, BookingToken
+from tourism.booking.models import Booking, BookingLine, BookingStatus, BookingToken
 from tourism.catalog.models import Experience, Village
 from tourism.db import get_session_factory
 from tourism.scheduling import editing
 from tourism.exceptions import DomainError
-from tourism.scheduling.models import Closure, ExperienceSession, ScheduleRule
+from tourism.notify.models import OutboxMessage
+from tourism.payments.services import providers
+from tourism.scheduling.models import Closure, ExperienceSession, ScheduleRule, SessionStatus
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 11, 24)
@@ -241,3 +247,85 @@ def test_with_the_lock_either_the_closure_or_the_booking_is_refused(race_db):
         outcomes = change_and_book(race_db, session_id, close_that_day, delay_booking=0.02 * round_number)
         assert sorted(outcomes) in ([("booked",), ("change refused",)], [("booking refused",), ("changed",)]), outcomes
         assert not taken_beyond_rules(race_db, session_id)
+
+
+# --- days closed with their sessions cancelled, while a guest books -------------------------------
+
+def close_and_cancel_and_book(factory, registry, session_id, *, delay_booking: float, delay_closing: float):
+    """Attempt 0 closes the session's day cancelling its sessions, as previewed just before
+    (the preview's fingerprint); attempt 1 books a seat on the session meanwhile."""
+    closure = editing.read_closure({"starts_on": "2026-12-01", "reason": "Bão"}, today=TODAY)
+
+    def preview(db):
+        experience = db.get(Experience, db.get(ExperienceSession, session_id).experience_id)
+        return editing.run_change(db, experience, editing.add_closure(experience, closure), today=TODAY,
+                                  horizon_days=30, save=False, now=NOW).fingerprint
+    expected = committed(factory, preview)
+    reason = bulk.Reason(bulk.CancelReason.RAIN, "", "vi")
+
+    def attempt(i):
+        if i == 0:
+            clock.sleep(delay_closing)
+
+            def save(db):
+                experience = db.get(Experience, db.get(ExperienceSession, session_id).experience_id)
+                closures.close_and_cancel(db, experience, closure, reason, expected=expected, today=TODAY,
+                                          horizon_days=30, now=NOW, registry=registry, providers=providers(registry))
+            try:
+                committed(factory, save)
+            except editing.PreviewChanged:
+                return ("list changed",)
+            except Exception as error:  # noqa: BLE001  (shown to the test)
+                return ("error", repr(error))
+            return ("closed and cancelled",)
+        clock.sleep(delay_booking)
+        try:
+            committed(factory, lambda db: booking.create_hold(
+                db, session=db.get(ExperienceSession, session_id), party={"adult": 1}, contact=contact(), now=NOW))
+        except DomainError:
+            return ("booking refused",)
+        return ("booked",)
+    return all_at_once(2, attempt)
+
+
+def bookings_left(factory, session_id) -> tuple[str, list]:
+    """The session's status, and its bookings that still hold seats (booked or held)."""
+    def read(db):
+        session = db.get(ExperienceSession, session_id)
+        live = list(db.scalars(select(Booking.status).where(
+            Booking.session_id == session_id, Booking.status.in_([BookingStatus.HELD, BookingStatus.CONFIRMED]))))
+        return session.status, live
+    return committed(factory, read)
+
+
+def forget_emails(factory, session_id) -> None:
+    """The guests' e-mails written by the cancellations (the outbox outlives the race's rows)."""
+    def forget(db):
+        ids = db.scalars(select(Booking.id).where(Booking.session_id == session_id))
+        db.execute(delete(OutboxMessage).where(
+            OutboxMessage.dedupe_key.in_([bulk.EMAIL_KEY.format(booking_id=i) for i in ids])))
+    committed(factory, forget)
+
+
+# (delay of the booking, delay of the closure): at once, the guest a little later, then earlier.
+CLOSING_ROUNDS = [(0.0, 0.0), (0.02, 0.0), (0.05, 0.0), (0.0, 0.02), (0.0, 0.2)]
+
+
+def test_closing_and_cancelling_cancels_only_the_guests_listed_whoever_comes_first(race_db, app):
+    for round_number, (delay_booking, delay_closing) in enumerate(CLOSING_ROUNDS):
+        session_id, _rule = scheduled_session(race_db, 30 + round_number, capacity=10, booked=2)
+        try:
+            outcomes = close_and_cancel_and_book(race_db, app.registry, session_id, delay_booking=delay_booking,
+                                                 delay_closing=delay_closing)
+            status, live = bookings_left(race_db, session_id)
+        finally:
+            forget_emails(race_db, session_id)
+        # Either the guest came first (the owner is shown the new list, nothing closed), or
+        # the closure did (the guest is refused): never a guest cancelled unseen, nor a
+        # booking left on a cancelled session.
+        assert sorted(outcomes) in ([("booked",), ("list changed",)],
+                                    [("booking refused",), ("closed and cancelled",)]), outcomes
+        if ("booked",) in outcomes:
+            assert status == SessionStatus.OPEN and sorted(live) == [BookingStatus.CONFIRMED, BookingStatus.HELD]
+        else:
+            assert status == SessionStatus.CANCELLED and live == []

@@ -207,12 +207,15 @@ def test_closing_days_with_guests_is_refused_with_the_list(owner, dbsession, pla
     form = form_to(get(owner, schedule_url(place)), "/schedule/closures")
     form["starts_on"], form["ends_on"], form["reason"] = "2026-12-04", "2026-12-06", "Nung lò"
     preview = form.submit(status=200)
-    assert preview.status_code == 200 and "Close these days" not in preview.text  # no Save button
+    assert preview.status_code == 200 and not [f for f in preview.forms.values()  # no Save button
+                                               if "step" in f.fields and f["step"].value == "save"]
     blocked = words(soup(preview).select_one("#blocked"))
     assert "Saturday, December 5, 2026" in blocked and "3 seats taken; the day would be closed" in blocked
     assert state(dbsession, place) == before
-    # The same closure on a day without guests closes its sessions.
-    form = form_to(preview, "/schedule/closures")
+    # The same closure on a day without guests closes its sessions (the form to change it,
+    # not the one to cancel those sessions).
+    (form,) = [f for f in preview.forms.values() if f.action.endswith("/schedule/closures")
+               and f["step"].value == "preview"]
     form["starts_on"], form["ends_on"] = "2026-12-08", ""
     preview = form.submit()
     assert "Sessions closed (1)" in words(soup(preview))
@@ -227,12 +230,16 @@ def test_closing_days_with_guests_is_refused_with_the_list(owner, dbsession, pla
     assert all(s.closure_id is None for s in sessions_of(dbsession, place))
 
 
-def test_a_village_closure_is_shown_but_not_removable_here(owner, dbsession, place):
+def test_a_village_closure_is_shown_here_and_changed_on_the_villages_page(owner, dbsession, place):
     closure = Closure(village_id=place.village_id, starts_on=date(2027, 2, 4), ends_on=date(2027, 2, 10), reason="Tết")
     dbsession.add(closure)
     dbsession.flush()
-    assert "(the whole village)" in get(owner, schedule_url(place)).text
-    get(owner, f"/console/schedule/closures/{closure.id}/remove", status=404)
+    page = get(owner, schedule_url(place))
+    assert "(the whole village)" in page.text
+    assert not soup(page).select(f'a[href="/console/schedule/closures/{closure.id}/remove"]')
+    village_page = page.click("Change the village's closed days")
+    assert village_page.request.path == f"/console/villages/{place.village_id}/closures"
+    assert soup(village_page).select(f'a[href="/console/schedule/closures/{closure.id}/remove"]')
 
 
 # --- one session's seats, extra sessions ---------------------------------------------------------

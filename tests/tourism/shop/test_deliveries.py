@@ -1,6 +1,6 @@
 """The console's deliveries: confirmed bookings whose products are still to be sent, per
-operator, and "Mark sent" (a plain form: CSRF, another operator's booking refused, twice
-is once)."""
+operator, and "Mark sent" with its "Undo" (plain forms: CSRF, another operator's booking
+refused, twice is once)."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -204,3 +204,53 @@ def test_unknown_bookings_are_not_found(staff_app, booking_id):
 def test_strangers_cannot_mark_sent(app_at, dbsession, delivery):
     app_at.post(f"/console/deliveries/{delivery.id}/sent", {}, status=(303, 400, 403))
     assert sent_at(dbsession, delivery) == [None]
+
+
+# --- "Undo" after "Mark sent" ------------------------------------------------------------------
+
+def undo_form(page):
+    return next(f for f in page.forms.values() if f.action.endswith("/undo"))
+
+
+def test_undo_puts_the_parcel_back_on_the_list(staff_app, dbsession, delivery):
+    page = mark_sent(staff_app, delivery)
+    form = undo_form(page)
+    assert form.action == f"/console/deliveries/{delivery.id}/undo"
+    assert page.html.select_one("[role=status] button").get_text(strip=True) == "Undo: Mark sent, Trần Văn Minh"
+    page = form.submit().follow()
+    reference = services.format_reference(delivery.reference)
+    assert f"Undone: the products for {reference} are on the list to send again." in notices(page)
+    assert sent_at(dbsession, delivery) == [None]
+    (card,) = cards(page)
+    assert reference in card
+    assert not any(f.action.endswith("/undo") for f in page.forms.values())  # offered once, after "Mark sent"
+    again = form.submit().follow()  # a second phone's page, or the browser's "send again"
+    assert f"“Mark sent” for {reference} was already undone; nothing changed." in notices(again)
+    assert sent_at(dbsession, delivery) == [None]
+
+
+def test_undo_after_the_window_is_refused(staff_app, dbsession, delivery):
+    form = undo_form(mark_sent(staff_app, delivery))
+    staff_app.extra_environ["tourism.now"] = NOW + timedelta(minutes=16)
+    page = form.submit().follow()
+    assert "more than 15 minutes ago" in page.html.select_one(".notice--warning").get_text()
+    assert sent_at(dbsession, delivery) == [NOW]
+
+
+def test_another_operators_staff_get_403_on_undo(staff_app, dbsession, other):
+    other.product_lines[0].handed_over_at = NOW  # marked sent by its own staff a moment ago
+    dbsession.flush()
+    token = staff_app.get("/console").forms[0]["csrf_token"].value
+    staff_app.post(f"/console/deliveries/{other.id}/undo", {"csrf_token": token, "marked_at": NOW.isoformat()},
+                   status=403)
+    assert sent_at(dbsession, other) == [NOW]
+
+
+def test_undo_needs_the_csrf_token_and_the_time_of_the_press(staff_app, dbsession, delivery):
+    form = undo_form(mark_sent(staff_app, delivery))
+    url, marked_at = form.action, form["marked_at"].value
+    staff_app.post(url, {"marked_at": marked_at}, status=400)
+    staff_app.post(url, {"csrf_token": "forged", "marked_at": marked_at}, status=400)
+    staff_app.post(url, {"csrf_token": form["csrf_token"].value, "marked_at": "noon"}, status=400)
+    staff_app.get(url, status=404)
+    assert sent_at(dbsession, delivery) == [NOW]

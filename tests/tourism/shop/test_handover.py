@@ -1,6 +1,6 @@
 """Handing over the products sold with a booking: marking, pressing twice, refusals, what a
-cancellation refunds afterwards, and two staff phones pressing at the same moment (on
-PostgreSQL, with a negative control)."""
+cancellation refunds afterwards, taking a press back ("Undo"), and two staff phones pressing
+at the same moment (on PostgreSQL, with a negative control)."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -15,7 +15,7 @@ from tourism.booking.models import Booking, BookingProductLine, BookingStatus, F
 from tourism.db import get_session_factory, get_tm_session
 from tourism.scheduling.models import ExperienceSession
 from tourism.shop import checkout, handover
-from tourism.shop.handover import HandOverRefused, hand_over
+from tourism.shop.handover import HandOverRefused, hand_over, marked_at_from_text, take_back
 from tourism.shop.models import Product
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)  # 08:00 in Hà Nội
@@ -215,6 +215,72 @@ def test_what_is_left_to_hand_over_at_the_gate(dbsession, session, tea):
     assert handover.to_hand_over(delivery) == [] and handover.to_hand_over(held) == []
     hand_over(dbsession, pickup, now=LATER)
     assert handover.to_hand_over(pickup) == []
+
+
+# --- "Undo": taking a press back ------------------------------------------------------------------
+
+def test_undo_within_the_window_puts_the_products_back_to_hand_over(dbsession, session, tea, cup):
+    booking = confirmed(dbsession, session, [(tea.id, 2), (cup.id, 1)])
+    done = hand_over(dbsession, booking, now=LATER)
+    assert done.marked_at == LATER
+    taken = take_back(dbsession, booking, marked_at=done.marked_at, now=LATER + timedelta(minutes=15))
+    assert not taken.already_taken_back
+    assert sorted(line.product_id for line in taken.lines) == sorted([tea.id, cup.id])
+    assert handed_over_at(dbsession, booking) == [None, None]
+    assert len(handover.to_hand_over(booking)) == 2  # the loaded lines are up to date
+    assert hand_over(dbsession, booking, now=LATER + timedelta(minutes=16)).marked  # and handed over again
+
+
+def test_undo_takes_back_only_what_that_press_marked(dbsession, session, tea, cup):
+    booking = confirmed(dbsession, session, [(tea.id, 2), (cup.id, 1)])
+    tea_line = next(line for line in booking.product_lines if line.product_id == tea.id)
+    tea_line.handed_over_at = NOW  # given the day before
+    dbsession.flush()
+    done = hand_over(dbsession, booking, now=LATER)
+    (taken,) = take_back(dbsession, booking, marked_at=done.marked_at, now=LATER + timedelta(minutes=1)).lines
+    assert taken.product_id == cup.id
+    assert tea_line.handed_over_at == NOW
+
+
+def test_after_the_window_it_is_too_late(dbsession, session, tea):
+    booking = confirmed(dbsession, session, [(tea.id, 2)])
+    hand_over(dbsession, booking, now=LATER)
+    with pytest.raises(HandOverRefused) as error:
+        take_back(dbsession, booking, marked_at=LATER, now=LATER + timedelta(minutes=16))
+    assert error.value.reason == "too_late"
+    assert error.value.message.interpolate() == ("These products were handed over more than 15 minutes ago: "
+                                                 "this can no longer be undone.")
+    assert handed_over_at(dbsession, booking) == [LATER]
+
+
+def test_undo_pressed_twice_changes_nothing_the_second_time(dbsession, session, tea):
+    booking = confirmed(dbsession, session, [(tea.id, 2)])
+    hand_over(dbsession, booking, now=LATER)
+    take_back(dbsession, booking, marked_at=LATER, now=LATER + timedelta(minutes=1))
+    again = take_back(dbsession, booking, marked_at=LATER, now=LATER + timedelta(minutes=2))
+    assert again.already_taken_back and again.lines == ()
+    assert handed_over_at(dbsession, booking) == [None]
+    # An old "Undo" pressed after the products were handed over again leaves them handed over.
+    hand_over(dbsession, booking, now=LATER + timedelta(minutes=3))
+    assert take_back(dbsession, booking, marked_at=LATER, now=LATER + timedelta(minutes=4)).already_taken_back
+    assert handed_over_at(dbsession, booking) == [LATER + timedelta(minutes=3)]
+
+
+def test_a_cancelled_bookings_hand_over_is_not_undone(dbsession, session, tea):
+    booking = confirmed(dbsession, session, [(tea.id, 2)])
+    hand_over(dbsession, booking, now=LATER)
+    services.cancel_booking(dbsession, booking, now=LATER)  # the handed-over tea was not refunded
+    with pytest.raises(HandOverRefused) as error:
+        take_back(dbsession, booking, marked_at=LATER, now=LATER + timedelta(minutes=1))
+    assert error.value.reason == "cancelled"
+    assert error.value.message.interpolate() == "This booking was cancelled: the hand-over can no longer be undone."
+    assert handed_over_at(dbsession, booking) == [LATER]
+
+
+def test_the_time_of_a_press_read_back_from_a_form():
+    assert marked_at_from_text(LATER.isoformat()) == LATER
+    for text in ("2026-12-01T03:00:00", "yesterday", "", None, "2026-12-01T03:00:00+00:00" + "0" * 40):
+        assert marked_at_from_text(text) is None
 
 
 # --- two phones at once ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Check-in: a ticket admits its party and never more — in one scan or several, replayed,
 from two scanners at once, or synced from phones that were offline — and every bad scan
-gets a clear answer and changes nothing."""
+gets a clear answer and changes nothing. A check-in is undone for a few minutes, once."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -16,9 +16,9 @@ from tourism.catalog.models import Experience, Village
 from tourism.db import get_engine, get_session_factory, get_tm_session
 from tourism.scheduling.models import ExperienceSession
 from tourism.tickets import checkin, codes
-from tourism.tickets.checkin import AdmissionRefused, AdmitResult, ScanRefused
+from tourism.tickets.checkin import AdmissionRefused, AdmitResult, ScanRefused, UndoRefused, UndoResult
 from tourism.tickets.codes import TicketCodeError
-from tourism.tickets.models import Admission
+from tourism.tickets.models import Admission, UndoneAdmission
 from tourism.tickets.services import ticket_code
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)  # 08:00 in Hà Nội
@@ -270,6 +270,102 @@ def test_one_bad_scan_does_not_stop_the_others(dbsession, keys, session, booking
     assert [a.scan_id for a in checkin.admissions_for(dbsession, booking)] == ["s-good"]
 
 
+# --- undoing a check-in -------------------------------------------------------------------
+
+def undo(dbsession, session, scan_id, minutes_later=5) -> UndoResult:
+    return checkin.undo_admission(dbsession, session, scan_id, AT_THE_GATE + timedelta(minutes=minutes_later))
+
+
+def test_undo_within_the_window_takes_the_people_back(dbsession, keys, session, booking, code):
+    admit(dbsession, keys, code, PARTY, "scan-1", device="Cổng chính")  # 4 instead of 2
+    result = undo(dbsession, session, "scan-1", minutes_later=15)
+    assert result == UndoResult("scan-1", booking.reference, PARTY, people=PARTY, admitted_total=0, remaining=PARTY,
+                                already_undone=False)
+    assert checkin.admissions_for(dbsession, booking) == []
+    assert checkin.admission_summary(dbsession, session.id).admitted == 0
+    (kept,) = dbsession.scalars(select(UndoneAdmission))
+    assert (kept.booking_id, kept.people, kept.device, kept.undone_at) == (
+        booking.id, PARTY, "Cổng chính", AT_THE_GATE + timedelta(minutes=15))
+    # The right count, as a new scan.
+    assert admit(dbsession, keys, code, 2, "scan-2").admitted_total == 2
+
+
+def test_undo_takes_back_that_scan_only(dbsession, keys, session, booking, code):
+    admit(dbsession, keys, code, 1, "scan-1")
+    admit(dbsession, keys, code, 3, "scan-2")
+    result = undo(dbsession, session, "scan-2")
+    assert (result.people, result.admitted_total, result.remaining) == (3, 1, 3)
+    assert [a.scan_id for a in checkin.admissions_for(dbsession, booking)] == ["scan-1"]
+
+
+def test_after_the_window_the_guests_have_walked_in(dbsession, keys, session, booking, code):
+    admit(dbsession, keys, code, 2, "scan-1")
+    with pytest.raises(UndoRefused) as error:
+        undo(dbsession, session, "scan-1", minutes_later=16)
+    assert error.value.reason == "too_late"
+    assert refusal(error) == ("This check-in was recorded more than 15 minutes ago: the guests have long walked in, "
+                              "so it can no longer be undone.")
+    assert admitted(dbsession, booking) == 2 and dbsession.scalar(select(func.count(UndoneAdmission.id))) == 0
+
+
+def test_the_window_counts_from_when_the_server_recorded_an_offline_scan(dbsession, keys, session, booking, code):
+    synced = AT_THE_GATE + timedelta(hours=1)
+    checkin.sync_scans(dbsession, keys, [{"code": code, "people": 2, "scan_id": "phone-1",
+                                          "scanned_at": AT_THE_GATE.isoformat()}], synced)
+    result = checkin.undo_admission(dbsession, session, "phone-1", synced + timedelta(minutes=5))
+    assert result.people == 2 and admitted(dbsession, booking) == 0
+
+
+def test_undoing_twice_says_so_and_changes_nothing(dbsession, keys, session, booking, code):
+    admit(dbsession, keys, code, 2, "scan-1")
+    admit(dbsession, keys, code, 1, "scan-2")
+    first = undo(dbsession, session, "scan-1")
+    again = undo(dbsession, session, "scan-1", minutes_later=60)  # answered even after the window
+    assert not first.already_undone and again.already_undone
+    assert (again.people, again.admitted_total, again.remaining) == (2, 1, 3)
+    assert admitted(dbsession, booking) == 1
+    assert dbsession.scalar(select(func.count(UndoneAdmission.id))) == 1
+
+
+def test_a_scan_sent_again_after_its_undo_admits_nobody(dbsession, keys, session, booking, code):
+    admit(dbsession, keys, code, 2, "scan-1")
+    undo(dbsession, session, "scan-1")
+    with pytest.raises(AdmissionRefused) as error:  # the browser's "send again"
+        admit(dbsession, keys, code, 2, "scan-1", now=AT_THE_GATE + timedelta(minutes=6))
+    assert error.value.reason == "undone"
+    assert refusal(error) == "This check-in was undone. To admit these guests, scan the ticket again."
+    (synced,) = checkin.sync_scans(dbsession, keys, [{"code": code, "people": 2, "scan_id": "scan-1",
+                                                      "scanned_at": AT_THE_GATE.isoformat()}], AT_THE_GATE)
+    assert isinstance(synced, ScanRefused) and synced.reason == "undone"
+    other = confirmed(dbsession, session, seats=2)
+    with pytest.raises(AdmissionRefused) as error:  # its id is still taken
+        admit(dbsession, keys, ticket_code(keys, other), 1, "scan-1")
+    assert error.value.reason == "scan_reused"
+    assert admitted(dbsession, booking) == 0 and admitted(dbsession, other) == 0
+
+
+def test_another_sessions_scan_is_not_undone_here(dbsession, keys, session, booking, code):
+    admit(dbsession, keys, code, 2, "scan-1")
+    elsewhere = make_session(dbsession, booking.experience, STARTS + timedelta(days=2), capacity=10)
+    for where, scan_id in ((elsewhere, "scan-1"), (session, "scan-never-made"), (session, "has space"),
+                           (session, None)):
+        with pytest.raises(UndoRefused) as error:
+            undo(dbsession, where, scan_id)
+        assert error.value.reason == "unknown_scan"
+        assert refusal(error) == "No check-in with this scan was recorded at this session: there is nothing to undo."
+    assert admitted(dbsession, booking) == 2
+
+
+def test_a_cancelled_bookings_check_in_is_not_undone(dbsession, keys, session, booking, code):
+    admit(dbsession, keys, code, 2, "scan-1")
+    services.cancel_booking(dbsession, booking, now=AT_THE_GATE)
+    with pytest.raises(UndoRefused) as error:
+        undo(dbsession, session, "scan-1")
+    assert error.value.reason == "cancelled"
+    assert refusal(error) == "This booking was cancelled: its check-in can no longer be undone."
+    assert admitted(dbsession, booking) == 2
+
+
 # --- two scanners at once, on a committed database ----------------------------------------
 
 @pytest.fixture
@@ -289,6 +385,7 @@ def committed_ticket(db_url, keys):
     yield factory, booking_id, code
     with engine.begin() as conn:
         conn.execute(delete(Admission).where(Admission.booking_id == booking_id))
+        conn.execute(delete(UndoneAdmission).where(UndoneAdmission.booking_id == booking_id))
         conn.execute(delete(BookingToken).where(BookingToken.booking_id == booking_id))
         conn.execute(delete(BookingLine).where(BookingLine.booking_id == booking_id))
         conn.execute(delete(Booking).where(Booking.id == booking_id))
@@ -350,3 +447,39 @@ def test_scanners_racing_on_one_ticket_never_admit_more_than_the_party(committed
     assert len(winners) == PARTY // people
     assert all(message == "All 4 people on this ticket have already been admitted."
                for kind, message in outcomes if kind == "refused")
+
+
+UNDOING_PHONES = 4
+
+
+def undo_at_once(factory, keys, booking_id, code) -> list:
+    """One admission, then every phone presses "Undo this check-in" for it at the same moment."""
+    committed(factory, lambda db: checkin.admit(db, keys, code=code, people=PARTY, scan_id="to-undo",
+                                                now=AT_THE_GATE))
+
+    def phone(i):
+        def work(db):
+            session = db.get(Booking, booking_id).session
+            return "already" if checkin.undo_admission(db, session, "to-undo", AT_THE_GATE).already_undone \
+                else "undone"
+        return committed(factory, work)
+
+    return all_at_once(UNDOING_PHONES, phone)
+
+
+@pytest.mark.usefixtures("guard_off")
+def test_negative_control_without_the_lock_phones_undoing_at_once_clash(backend, committed_ticket, keys):
+    if backend == "sqlite":
+        pytest.skip("SQLite takes its write lock at BEGIN IMMEDIATE, so even unlocked undos never interleave")
+    factory, booking_id, code = committed_ticket
+    outcomes = undo_at_once(factory, keys, booking_id, code)
+    # Each read the admission before any took it away: all but one fail, with a server error.
+    assert [o for o in outcomes if isinstance(o, tuple)] != [], outcomes
+
+
+@pytest.mark.usefixtures("wide_window")
+def test_phones_undoing_at_once_undo_once(committed_ticket, keys):
+    factory, booking_id, code = committed_ticket
+    outcomes = undo_at_once(factory, keys, booking_id, code)
+    assert sorted(outcomes) == ["already"] * (UNDOING_PHONES - 1) + ["undone"]
+    assert admitted_in_database(factory, booking_id) == 0

@@ -1,6 +1,6 @@
 """The check-in scanner over HTTP: the day's sessions, the scanner form without JavaScript,
-the JSON the scanner's script talks to, the products a guest picks up ("Handed over"), and
-who may use any of it.
+the JSON the scanner's script talks to, the products a guest picks up ("Handed over"), undoing
+either for a few minutes, and who may use any of it.
 
 Every bad scan — forged, truncated, another day's, another session's, cancelled, all
 admitted, replayed — gets a clear answer in the user's language and changes nothing.
@@ -563,3 +563,158 @@ def test_the_script_gets_the_hand_over_url_and_words(staff_app, session):
     assert config["urls"]["handover"] == scanner_url(session, "/handover")
     assert config["messages"]["toHandOver"] == "To hand over:" and config["messages"]["handedOver"] == "Handed over"
     assert "only works online" in config["messages"]["handOverOffline"]
+
+
+# --- undoing a check-in or a hand-over ------------------------------------------------------
+
+def undo_form(page):
+    return next(f for f in page.forms.values() if f.action.endswith("/undo"))
+
+
+def test_undoing_a_check_in_without_javascript(staff_app, dbsession, session, booking):
+    page = submit(staff_app, session, booking.reference, "3")
+    form = undo_form(page)
+    assert form.action == scanner_url(session, "/undo") and form["scan_id"].value
+    assert page.html.select_one("#checkin-undo button").get_text(strip=True) == "Undo this check-in"
+    done = form.submit()
+    assert done.status_int == 303 and done.location.endswith(scanner_url(session))
+    page = done.follow()
+    assert "Check-in undone" in result_text(page) and "People no longer counted as admitted: 3" in result_text(page)
+    assert "Nguyễn Thị Lan" in result_text(page)  # whom it is about, with the counts as they now stand
+    assert page.html.select_one("#checkin-result")["role"] == "status"
+    assert page.html.select_one("#checkin-undo form") is None
+    assert admitted(dbsession, booking) == 0
+    # Pressed again (the browser's "send again"): said, and nothing changed.
+    again = form.submit().follow()
+    assert "Already undone" in result_text(again) and "already undone; nothing changed" in result_text(again)
+    # The admission's own form sent again admits nobody.
+    resent = submit(staff_app, session, booking.reference, "3", status=422, scan_id=form["scan_id"].value)
+    assert "This check-in was undone" in result_text(resent)
+    assert admitted(dbsession, booking) == 0
+    submit(staff_app, session, booking.reference, "2")  # the right count, as a new scan
+    assert admitted(dbsession, booking) == 2
+
+
+def test_no_undo_for_a_scan_that_admitted_nobody_now(staff_app, dbsession, session, booking):
+    form = staff_app.get(scanner_url(session)).forms["checkin-form"]
+    form["reference"] = booking.reference
+    form.submit()
+    again = form.submit()  # already recorded: its undo was offered the first time
+    assert "already recorded" in result_text(again)
+    assert again.html.select_one("#checkin-undo form") is None
+
+
+def test_undo_after_the_window_says_why(staff_app, dbsession, session, booking):
+    form = undo_form(submit(staff_app, session, booking.reference))
+    staff_app.extra_environ["tourism.now"] = NOW + timedelta(minutes=16)
+    page = form.submit(status=422)
+    assert "Not undone" in result_text(page) and "the guests have long walked in" in result_text(page)
+    assert page.html.select_one("#checkin-result")["role"] == "alert"
+    assert "Nguyễn Thị Lan" in result_text(page)
+    assert admitted(dbsession, booking) == PARTY
+
+
+def test_an_unknown_scan_or_another_sessions_is_not_undone(staff_app, dbsession, session, later_session, booking):
+    form = undo_form(submit(staff_app, session, booking.reference))
+    token = form["csrf_token"].value
+    for scan_id in ("never-made", ""):
+        page = staff_app.post(scanner_url(session, "/undo"), {"csrf_token": token, "scan_id": scan_id}, status=422)
+        assert "there is nothing to undo" in result_text(page)
+    # The right scan, at another session of the same operator.
+    staff_app.post(scanner_url(later_session, "/undo"), {"csrf_token": token, "scan_id": form["scan_id"].value},
+                   status=422)
+    assert admitted(dbsession, booking) == PARTY
+
+
+def test_undo_needs_its_csrf_token(staff_app, dbsession, session, booking):
+    scan_id = undo_form(submit(staff_app, session, booking.reference))["scan_id"].value
+    for token in ({}, {"csrf_token": "forged"}):
+        staff_app.post(scanner_url(session, "/undo"), dict(token, scan_id=scan_id), status=400)
+    answer = staff_app.post_json(scanner_url(session, "/admit/undo"), {"scan_id": scan_id},
+                                 headers={"X-CSRF-Token": "forged"}, status=400).json
+    assert answer["reason"] == "csrf"
+    assert admitted(dbsession, booking) == PARTY
+
+
+def test_another_operators_staff_cannot_undo(staff_app, app_at, dbsession, stranger_session, keys):
+    other_booking = confirmed(dbsession, stranger_session)
+    checkin.admit(dbsession, keys, code=ticket_code(keys, other_booking), people=2, scan_id="theirs", now=NOW)
+    token = csrf_from_console(staff_app)
+    staff_app.post(scanner_url(stranger_session, "/undo"), {"csrf_token": token, "scan_id": "theirs"}, status=403)
+    answer = staff_app.post_json(scanner_url(stranger_session, "/admit/undo"), {"scan_id": "theirs"},
+                                 headers={"X-CSRF-Token": token}, status=403).json
+    assert answer["reason"] == "forbidden"
+    assert admitted(dbsession, other_booking) == 2
+
+
+def test_undo_json(staff_app, dbsession, session, booking, keys):
+    headers = csrf(staff_app, session)
+    staff_app.post_json(scanner_url(session, "/admit"), {"code": ticket_code(keys, booking), "people": 3,
+                                                         "scan_id": "s-1"}, headers=headers)
+    answer = staff_app.post_json(scanner_url(session, "/admit/undo"), {"scan_id": "s-1"}, headers=headers)
+    assert "no-store" in answer.headers["Cache-Control"]
+    assert answer.json == {"ok": True, "scan_id": "s-1", "reference": booking.reference, "party": PARTY,
+                           "people": 3, "admitted": 0, "remaining": PARTY, "already_undone": False,
+                           "summary": {"booked": PARTY, "admitted": 0, "remaining": PARTY}}
+    again = staff_app.post_json(scanner_url(session, "/admit/undo"), {"scan_id": "s-1"}, headers=headers).json
+    assert again["ok"] and again["already_undone"] and again["people"] == 3
+    assert admitted(dbsession, booking) == 0
+    refused = staff_app.post_json(scanner_url(session, "/admit/undo"), {"scan_id": "s-2"}, headers=headers,
+                                  status=422).json
+    assert refused["ok"] is False and refused["reason"] == "unknown_scan" and refused["message"]
+    for body in (b"{not json", b"[1]"):
+        bad = staff_app.post(scanner_url(session, "/admit/undo"), body, status=400,
+                             headers=dict(headers, **{"Content-Type": "application/json"})).json
+        assert bad["reason"] == "bad_request"
+
+
+def test_undo_json_after_the_window_answers_in_the_users_language(staff_app, dbsession, session, booking):
+    headers = csrf(staff_app, session)
+    staff_app.post_json(scanner_url(session, "/admit"), {"reference": booking.reference, "scan_id": "s-1"},
+                        headers=headers)
+    staff_app.extra_environ["tourism.now"] = NOW + timedelta(minutes=20)
+    answer = staff_app.post_json(scanner_url(session, "/admit/undo"), {"scan_id": "s-1"}, headers=headers,
+                                 status=422).json
+    assert answer["reason"] == "too_late" and "15" in answer["message"]
+    assert admitted(dbsession, booking) == PARTY
+
+
+def test_the_script_gets_the_undo_url_and_words(staff_app, session):
+    config = page_config(staff_app.get(scanner_url(session)))
+    assert config["urls"]["undo"] == scanner_url(session, "/admit/undo")
+    messages = config["messages"]
+    assert messages["undoCheckin"] == "Undo this check-in" and "{count}" in messages["undoneNow"]
+    assert "only works online" in messages["undoOffline"]
+
+
+def test_undoing_a_hand_over_at_the_gate(staff_app, dbsession, session, tea):
+    booking = with_products(dbsession, session, tea)
+    page = handover_form(submit(staff_app, session, booking.reference)).submit().follow()
+    form = undo_form(page)
+    assert form.action == scanner_url(session, "/handover/undo") and form["reference"].value == booking.reference
+    assert page.html.select_one("#checkin-undo button").get_text(strip=True) == "Undo: Trần Văn Minh"
+    page = form.submit().follow()
+    assert "Hand-over undone" in result_text(page)
+    assert "Still to hand over: 2 × Tân Cương fish-hook tea, 200 g box" in result_text(page)
+    assert handover_form(page)  # offered again
+    assert handed_over(dbsession, booking) == [None]
+    again = form.submit().follow()
+    assert "This hand-over was already undone; nothing changed." in result_text(again)
+    assert handed_over(dbsession, booking) == [None]
+
+
+def test_undoing_a_hand_over_too_late_forged_or_elsewhere(staff_app, dbsession, session, stranger_session, tea):
+    booking = with_products(dbsession, session, tea)
+    form = undo_form(handover_form(submit(staff_app, session, booking.reference)).submit().follow())
+    token, marked_at = form["csrf_token"].value, form["marked_at"].value
+    url = scanner_url(session, "/handover/undo")
+    staff_app.post(url, {"reference": booking.reference, "marked_at": marked_at}, status=400)  # no CSRF token
+    staff_app.post(url, {"csrf_token": "forged", "reference": booking.reference, "marked_at": marked_at}, status=400)
+    staff_app.post(url, {"csrf_token": token, "reference": booking.reference, "marked_at": "noon"}, status=400)
+    staff_app.post(url, {"csrf_token": token, "reference": "ZZZZ-ZZZZ", "marked_at": marked_at}, status=404)
+    staff_app.post(scanner_url(stranger_session, "/handover/undo"),
+                   {"csrf_token": token, "reference": booking.reference, "marked_at": marked_at}, status=403)
+    staff_app.extra_environ["tourism.now"] = NOW + timedelta(minutes=16)
+    page = form.submit(status=422)
+    assert "Not undone" in result_text(page) and "can no longer be undone" in result_text(page)
+    assert handed_over(dbsession, booking) == [NOW]

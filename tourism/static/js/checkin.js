@@ -8,6 +8,10 @@
  * reference typed offline works, and each guest's products to hand over) and the queue of
  * scans made offline, each with its own id (crypto.randomUUID) so that syncing twice admits
  * nobody twice. "Handed over" is a plain form sent online only: offline, the phone says so.
+ *
+ * "Undo this check-in" follows each admission: for one the server recorded, it asks the
+ * server to take it back (allowed for a few minutes); for one still queued on the phone, it
+ * takes the scan off the queue, which is then never sent.
  */
 const config = JSON.parse(document.getElementById('checkin-config').textContent);
 const M = config.messages;
@@ -255,6 +259,7 @@ function show(kind, title, lines, rows = [], pickup = null) {
     return row;
   }));
   showHandover(pickup);
+  $('#checkin-undo').replaceChildren();  // offered again by whoever shows an admission
   result.hidden = false;
   // On a phone the answer may be out of sight (below the camera, above the form).
   result.scrollIntoView({block: 'nearest'});
@@ -409,6 +414,9 @@ function showAnswer(body, ticket) {
   show(body.warnings.length ? 'warning' : 'ok', body.duplicate ? M.titleDuplicate : M.titleAdmitted, lines,
        facts(body.reference, body.party, body.admitted, body.remaining),
        pickupOf(body.reference, Array.isArray(body.products) ? body.products : null));
+  if (!body.duplicate && body.admitted_now > 0) {
+    offerUndo({scan_id: body.scan_id, reference: body.reference, party: body.party});
+  }
   done();
 }
 
@@ -445,7 +453,71 @@ function admitOffline(entry, reference, ticket, people, scanId, why = null) {
   if (why) lines.push(why);
   show(excess > 0 ? 'warning' : 'queued', M.titleQueued, lines,
        facts(claims.reference, party, admitted + count, Math.max(remaining - count, 0)), pickupOf(claims.reference));
+  offerUndo({scan_id: scanId, reference: claims.reference, party});
   done();
+}
+
+// --- undoing a check-in --------------------------------------------------------------------
+
+let undoing = false;
+
+/** The "Undo this check-in" button under the answer, for the scan just admitted. */
+function offerUndo(scan) {
+  const button = Object.assign(document.createElement('button'), {type: 'button', className: 'button button--secondary',
+                                                                  textContent: M.undoCheckin});
+  button.addEventListener('click', () => undo(scan, button));
+  $('#checkin-undo').replaceChildren(button);
+}
+
+async function undo(scan, button) {
+  if (undoing) return;  // a double tap asks once
+  undoing = true;
+  button.setAttribute('aria-busy', 'true');
+  try {
+    // Under the sync's lock: a scan being sent right now has reached the server by then,
+    // and is undone there rather than taken off a queue it has already left.
+    if (navigator.locks) await navigator.locks.request('langviet-checkin-sync', () => undoScan(scan));
+    else await undoScan(scan);
+  } finally {
+    undoing = false;
+    button.removeAttribute('aria-busy');
+  }
+  render();
+  result.focus({preventScroll: true});  // the pressed button is gone: keep the focus on the answer
+}
+
+async function undoScan(scan) {
+  const entries = queue();
+  if (entries.some((e) => e.scan_id === scan.scan_id)) {  // never sent: it simply leaves the queue
+    store.set(QUEUE_KEY, entries.filter((e) => e.scan_id !== scan.scan_id));
+    const {party, admitted, remaining} = standing(scan.reference, scan.party);
+    show('info', M.titleUndone, [M.undoneQueued], facts(scan.reference, party, admitted, remaining));
+    return;
+  }
+  const answer = navigator.onLine ? await post(config.urls.undo, {scan_id: scan.scan_id}) : {kind: 'offline'};
+  if (answer.kind !== 'answer') {
+    if (answer.kind === 'signedOut') signedOut();
+    const why = {offline: M.undoOffline, signedOut: M.signedOut}[answer.kind] || M.undoFailed;
+    show('warning', M.titleNotUndone, [why]);
+    offerUndo(scan);  // to try again
+    return;
+  }
+  const body = answer.body;
+  if (!body.ok) {  // too late, or the booking was cancelled meanwhile
+    const known = standing(scan.reference, scan.party);
+    show('refused', M.titleNotUndone, [body.message], facts(scan.reference, known.party, known.admitted,
+                                                                known.remaining));
+    return;
+  }
+  if (list) {  // the server's counts, now without the undone scan (scans still queued are added to them)
+    const guest = list.guests[body.reference];
+    if (guest) guest.admitted = body.admitted;
+    list.summary = body.summary;
+    store.set(LIST_KEY, list);
+  }
+  show('info', body.already_undone ? M.titleAlreadyUndone : M.titleUndone,
+       [body.already_undone ? M.alreadyUndone : fill(M.undoneNow, {count: body.people})],
+       facts(body.reference, body.party, body.admitted, body.remaining));
 }
 
 function done() {
@@ -689,25 +761,28 @@ function keepOffline() {
     .catch(() => {});
 }
 
-/** "Handed over" (the page's form, or one built by showHandover): with the phone's latest
- * CSRF token; with no connection, not sent at all, and said so. */
-function onHandover(event) {
-  const handover = event.target;
-  if (!(handover instanceof HTMLFormElement) || !('handover' in handover.dataset)) return;
+/** The page's forms that work online only — "Handed over" (the page's, or one built by
+ * showHandover) and "Undo" after it: sent with the phone's latest CSRF token; with no
+ * connection, not sent at all, and said so. */
+function onOnlineForm(event) {
+  const sent = event.target;
+  if (!(sent instanceof HTMLFormElement)) return;
+  const offline = 'handover' in sent.dataset ? M.handOverOffline : 'undo' in sent.dataset ? M.undoOffline : null;
+  if (!offline) return;
   if (!navigator.onLine) {
     event.preventDefault();
     const note = Object.assign(document.createElement('p'), {className: 'notice notice--warning',
-                                                             textContent: M.handOverOffline});
+                                                             textContent: offline});
     note.setAttribute('role', 'alert');
-    handover.replaceWith(note);
+    sent.replaceWith(note);
     return;
   }
-  handover.elements.csrf_token.value = csrfToken;
+  sent.elements.csrf_token.value = csrfToken;
 }
 
 function start() {
   $('#checkin-network').hidden = false;
-  document.addEventListener('submit', onHandover);
+  document.addEventListener('submit', onOnlineForm);
   $('#sync-now').addEventListener('click', () => sync());
   if (typeof window.jsQR === 'function') {
     $('#checkin-scanner').hidden = false;
