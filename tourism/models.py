@@ -7,6 +7,7 @@ from tourism.booking import models as booking  # noqa: F401
 from tourism.payments import models as payments  # noqa: F401
 from tourism.tickets import models as tickets  # noqa: F401
 from tourism.shop import models as shop  # noqa: F401
+from tourism.octo import models as octo  # noqa: F401
 
 from tourism.addons import import_models as _import_addon_models  # noqa: E402
 

@@ -495,6 +495,60 @@ def move_booking(dbsession, booking: Booking, new_session: ExperienceSession, *,
         registry.notify(BookingMoved(booking, dbsession, now, registry))
 
 
+def extend_hold(dbsession, booking: Booking, *, minutes: int, now: datetime) -> None:
+    """Keep a held booking's seats `minutes` from now; DomainError if the hold has already
+    ended (expired, confirmed or cancelled), and then nothing changes."""
+    extended = dbsession.execute(
+        update(Booking).where(Booking.id == booking.id, Booking.status == BookingStatus.HELD,
+                              Booking.hold_expires_at > now)
+        .values(hold_expires_at=now + timedelta(minutes=minutes))
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    dbsession.refresh(booking)
+    if not extended:
+        raise DomainError(_("This booking is no longer held, so its hold cannot be extended."))
+
+
+def rebook(dbsession, booking: Booking, session: ExperienceSession, party: dict[str, int], *, now: datetime) -> None:
+    """Change a held or confirmed booking's session (of any experience) and party, re-priced
+    at today's prices: for bookings paid outside our payments (a reseller's), whose total
+    nobody has paid to us. The new seats are taken before the old ones are given back, in
+    one savepoint; DomainError (NotEnoughSeats, a closed session, a party out of bounds)
+    changes nothing.
+    """
+    held = booking.status == BookingStatus.HELD
+    if not held and booking.status != BookingStatus.CONFIRMED:
+        raise DomainError(_("This booking was cancelled and cannot be changed."))
+    if held and booking.hold_expires_at <= now:
+        raise DomainError(_("This booking is no longer held, so it cannot be changed."))
+    if booking.session.starts_at <= now:
+        raise DomainError(_("This session has already started; it can no longer be moved."))
+    experience = session.experience
+    seats = sum(party.values())
+    same_session = session.id == booking.session_id
+    if not same_session or seats > booking.seats:
+        reason = booking_closed_reason(session, experience, now)
+        if reason:
+            raise DomainError(reason, field="session")
+    check_party(party, experience)
+    total, lines = party_total(party, experience)
+    with dbsession.begin_nested():
+        if not same_session:
+            keep_session_row(dbsession, session)
+            take_seats(dbsession, session, seats, now=now, held=held)
+            _give_back(dbsession, booking.session_id, booking.seats, held=held)
+        elif seats > booking.seats:
+            take_seats(dbsession, session, seats - booking.seats, now=now, held=held)
+        elif seats < booking.seats:
+            _give_back(dbsession, session.id, booking.seats - seats, held=held)
+        booking.experience_id, booking.session_id = experience.id, session.id
+        booking.seats, booking.lines = seats, lines
+        booking.total_amount = total + booking.products_amount + booking.shipping_fee
+        booking.currency = experience.currency
+        dbsession.flush()
+    dbsession.refresh(booking)
+
+
 def expire_holds_task(dbsession, now: datetime, registry) -> None:
     """Worker task: release every expired hold for good."""
     release_expired_holds(dbsession, now=now)
