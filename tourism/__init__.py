@@ -46,6 +46,7 @@ def configure(settings: dict) -> Configurator:
     config.include(".booking")  # holds, bookings, availability, manage my booking
     config.include(".tickets")  # signed QR codes and PDF tickets for confirmed bookings
     config.include(".reports")  # the console's Today page and reports (charts, CSV) over the booking domains
+    config.include(".octo")  # the OCTO supplier API for resellers, and their keys in the console
 
     # Installed add-ons (audio guides, 3D heritage): they build on the domains above.
     for addon in installed_addons():

@@ -352,7 +352,7 @@ def create_hold(dbsession, *, session: ExperienceSession, party: dict[str, int],
                 status=BookingStatus.HELD, seats=seats, total_amount=total, currency=experience.currency,
                 contact_name=contact.name, contact_email=contact.email, contact_phone=contact.phone,
                 contact_country=contact.country, locale=contact.locale,
-                hold_expires_at=now + timedelta(minutes=hold_minutes), form_key=form_key or None,
+                hold_expires_at=now + timedelta(minutes=hold_minutes), form_key=form_key or None, created_at=now,
                 channel=channel, lines=lines, tokens=[BookingToken(token_hash=hash_token(token))],
             )
             if basket:

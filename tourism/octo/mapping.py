@@ -303,6 +303,33 @@ def availability(experience: Experience, item: SessionAvailability, context: Con
     return data
 
 
+def calendar_day(experience: Experience, day: date, items: list[SessionAvailability], context: Context,
+                 units: dict[str, int] | None = None) -> dict:
+    """One local day of the calendar: the best of its availabilities (the most seats left)."""
+    open_items = [item for item in items if octo_status(item) != "CLOSED"]
+    statuses = {octo_status(item) for item in open_items}
+    status = next((s for s in ("AVAILABLE", "LIMITED", "SOLD_OUT") if s in statuses), "CLOSED")
+    vacancies = max((item.seats_left for item in open_items), default=0)
+    wanted = sum((units or {}).values())
+    data = {
+        "localDate": day.isoformat(),
+        "available": status in ("AVAILABLE", "LIMITED") and vacancies >= max(wanted, 1),
+        "status": status,
+        "vacancies": vacancies,
+        "capacity": max((item.capacity for item in open_items), default=0),
+        "openingHours": [] if is_start_time(experience) or not open_items else opening_periods(experience, day),
+    }
+    if context.pricing:
+        data["unitPricingFrom"] = unit_prices(experience, context)
+        prices = {tier.code: tier.price for tier in experience.price_tiers}
+        if units:
+            total = sum(prices.get(code, 0) * quantity for code, quantity in units.items())
+        else:
+            total = min(prices.values(), default=0)
+        data["pricingFrom"] = price(total, experience.currency, context)
+    return data
+
+
 # --- bookings -----------------------------------------------------------------------------
 
 def booking_status(booking: Booking, now: datetime, redeemed: bool) -> str:
@@ -326,3 +353,66 @@ def contact(booking: Booking) -> dict:
         "country": booking.contact_country or None,
         "notes": sent.get("notes"),
     }
+
+
+def booking(booking: Booking, context: Context, *, status: str, cancellable: bool, availability_item,
+            redeemed_at: datetime | None, voucher: dict | None) -> dict:
+    """The OCTO booking. `status` (booking_status), `cancellable`, `availability_item` (the
+    session's SessionAvailability), `redeemed_at` (first check-in) and `voucher` (QR code and
+    PDF URL, once confirmed) come from the services, which read the database."""
+    extra = booking.reseller_booking
+    experience = booking.experience
+    tiers = {tier.code: tier for tier in experience.price_tiers}
+    prices = {line.tier_code: line.unit_price for line in booking.lines}
+    guest = contact(booking)
+    items = []
+    for position, item in enumerate(extra.unit_items, start=1):
+        data = {
+            "uuid": item["uuid"],
+            "resellerReference": item.get("resellerReference"),
+            "supplierReference": f"{booking.reference}-{position}",
+            "unitId": item["unitId"],
+            "status": status,
+            "utcRedeemedAt": utc(redeemed_at),
+            "contact": guest,
+            "ticket": None,
+        }
+        if item["unitId"] in tiers:
+            data["unit"] = unit(experience, tiers[item["unitId"]], context)
+        if context.pricing:
+            data["pricing"] = price(prices.get(item["unitId"], 0), booking.currency, context)
+        items.append(data)
+    cancelled = booking.status == BookingStatus.CANCELLED
+    data = {
+        "id": extra.uuid,
+        "uuid": extra.uuid,
+        "testMode": False,
+        "resellerReference": extra.reseller_reference,
+        "supplierReference": booking.reference,
+        "status": status,
+        "utcCreatedAt": utc(booking.created_at),
+        "utcUpdatedAt": utc(max(filter(None, (booking.created_at, extra.updated_at, booking.confirmed_at,
+                                              booking.cancelled_at)))),
+        "utcExpiresAt": utc(booking.hold_expires_at) if booking.status == BookingStatus.HELD else None,
+        "utcRedeemedAt": utc(redeemed_at),
+        "utcConfirmedAt": utc(booking.confirmed_at),
+        "productId": experience.slug,
+        "optionId": OPTION_ID,
+        "cancellable": cancellable,
+        "cancellation": {
+            "refund": extra.cancellation_refund or "FULL",
+            "reason": extra.cancellation_reason,
+            "utcCancelledAt": utc(booking.cancelled_at),
+        } if cancelled else None,
+        "freesale": False,
+        "availabilityId": availability_id(experience, booking.session.starts_at),
+        "availability": availability(experience, availability_item, context) if availability_item else None,
+        "contact": guest,
+        "notes": extra.notes,
+        "deliveryMethods": ["VOUCHER"],
+        "voucher": voucher,
+        "unitItems": items,
+    }
+    if context.pricing:
+        data["pricing"] = price(booking.total_amount, booking.currency, context)
+    return data
