@@ -50,6 +50,7 @@ def cmd_demo(args):
 
     from tourism.addons import demo_loaders
     from tourism.catalog import demo
+    from tourism.octo import demo as octo_demo
     from tourism.scheduling import demo as schedule_demo
     from tourism.shop import demo as shop_demo
 
@@ -60,11 +61,13 @@ def cmd_demo(args):
         report = demo.load(dbsession)
         sessions = schedule_demo.load(dbsession, today=today)
         shop = shop_demo.load(dbsession)  # the villages' products, linked to the experiences above
+        octo = octo_demo.load(dbsession, today=today, now=datetime.now(ZoneInfo("UTC")))  # a reseller and its key
         # Add-ons' demo data (audio tours…) builds on the catalog just loaded.
         addon_reports = [load(dbsession, settings) for load in demo_loaders()]
     print(report)
     print(f"Sessions: {sessions.created} created, {sessions.updated} updated, {sessions.deleted} deleted.")
     print(shop)
+    print(octo)
     for addon_report in addon_reports:
         print(addon_report)
 
