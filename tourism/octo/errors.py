@@ -1,9 +1,9 @@
 """OCTO's errors: a JSON body `{error, errorMessage, …}` with the code the specification names.
 
-Every error a reseller can cause is HTTP 400 with its code (the specification's responses
-list them all under 400); only a missing or wrong API key differs: 401 UNAUTHORIZED and
-403 FORBIDDEN, as docs.octo.travel gives them. The message is translated into the
-request's language (Accept-Language), the id the reseller sent comes back beside it.
+Every error is HTTP 400 with its code, a missing or wrong API key too (UNAUTHORIZED,
+FORBIDDEN): the specification lists them all under 400, and resellers' clients (the OCTO
+validator among them) read the code, not the status. The message is translated into the
+request's language (Accept-Language); the id the reseller sent comes back beside it.
 """
 from tourism.i18n import _
 
@@ -67,7 +67,6 @@ class InvalidBookingUuid(OctoError):
 
 
 class Unauthorized(OctoError):
-    status = 401
     code = "UNAUTHORIZED"
 
     def __init__(self):
@@ -75,7 +74,6 @@ class Unauthorized(OctoError):
 
 
 class Forbidden(OctoError):
-    status = 403
     code = "FORBIDDEN"
 
     def __init__(self):

@@ -91,13 +91,6 @@ def unit_prices(experience: Experience, context: Context) -> list[dict]:
 
 # --- products -----------------------------------------------------------------------------
 
-def cancellation_cutoff_hours(experience: Experience) -> int:
-    """Until when a reseller may cancel: the last moment the policy still refunds in full
-    (0, up to the start, when no rule does: the refund then follows the policy)."""
-    full = [rule.hours_before for rule in experience.cancellation_rules if rule.refund_percent == 100]
-    return min(full) if full else 0
-
-
 def start_times(experience: Experience, upcoming: list[datetime]) -> list[str]:
     """The local start times ("07:00") of the coming sessions; at least one, as OCTO requires."""
     tz = ZoneInfo(experience.village.time_zone)
@@ -137,7 +130,9 @@ def unit(experience: Experience, tier, context: Context) -> dict:
 
 
 def option(experience: Experience, upcoming: list[datetime], context: Context) -> dict:
-    hours = cancellation_cutoff_hours(experience)
+    # Bookings may be cancelled until the start, as on our own pages; the policy decides
+    # the refund, which the cancellation reports (FULL, PARTIAL, NONE).
+    hours = 0
     data = {
         "id": OPTION_ID,
         "default": True,

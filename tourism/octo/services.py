@@ -22,7 +22,7 @@ from tourism.catalog.services import refund_percent
 from tourism.exceptions import DomainError
 from tourism.i18n import LOCALES, _, normalize_locale
 from tourism.octo import errors
-from tourism.octo.mapping import OPTION_ID, cancellation_cutoff_hours, is_start_time
+from tourism.octo.mapping import OPTION_ID, is_start_time
 from tourism.octo.models import RESELLER_CHANNEL, Reseller, ResellerBooking, ResellerExperience
 from tourism.scheduling.models import ExperienceSession
 from tourism.scheduling.services import local_day_bounds
@@ -163,6 +163,23 @@ def date_range(body: dict, *, single_day_field: str | None) -> tuple[date, date]
     return first, last
 
 
+def availability_question(body: dict) -> str:
+    """Which of OCTO's three questions an availability check asks: "day" (localDate),
+    "range" (localDateStart and localDateEnd) or "ids" (availabilityIds). Exactly one:
+    anything else, several at once included, is a BAD_REQUEST."""
+    given = [name for name in ("localDate", "localDateStart", "localDateEnd", "availabilityIds")
+             if body.get(name) is not None]
+    if given == ["localDate"]:
+        return "day"
+    if given == ["localDateStart", "localDateEnd"]:
+        return "range"
+    if given == ["availabilityIds"]:
+        ids = body["availabilityIds"]
+        if isinstance(ids, list) and ids and len(ids) <= MAX_UNIT_ITEMS:
+            return "ids"
+    raise errors.BadRequest(_("Give localDate, or localDateStart and localDateEnd, or availabilityIds: one of them."))
+
+
 def sessions_between(dbsession, experience: Experience, first: date, last: date,
                      now: datetime) -> list[SessionAvailability]:
     tz = ZoneInfo(experience.village.time_zone)
@@ -255,10 +272,14 @@ def list_bookings(dbsession, reseller: Reseller, *, reseller_reference: str | No
 
 def parse_unit_items(value, experience: Experience) -> tuple[dict[str, int], list[dict]]:
     """`unitItems` → (party, the items as stored). Each item is one guest of a unit (tier)."""
-    if not isinstance(value, list) or not value:
+    # No guests at all is "understood but cannot be booked" for OCTO (its validator expects
+    # UNPROCESSABLE_ENTITY); a malformed list is a bad request.
+    if value is None or value == []:
+        raise errors.Unprocessable(_("unitItems must list at least one unit."))
+    if not isinstance(value, list):
         raise errors.BadRequest(_("unitItems must list at least one unit."))
     if len(value) > MAX_UNIT_ITEMS:
-        raise errors.BadRequest(_("Book for at most ${count} people.", mapping={"count": experience.max_party}))
+        raise errors.Unprocessable(_("Book for at most ${count} people.", mapping={"count": experience.max_party}))
     tiers = {tier.code for tier in experience.price_tiers}
     items = []
     for item in value:
@@ -475,20 +496,21 @@ def refund_kind(booking: Booking, now: datetime) -> str:
 
 
 def cancellable(booking: Booking, now: datetime, *, redeemed: bool) -> bool:
+    """As on our own pages, a booking may be cancelled until its session starts; what comes
+    back follows the policy (the cancellation's `refund`)."""
     if booking.status == BookingStatus.HELD:
         return booking.hold_expires_at > now
     if booking.status != BookingStatus.CONFIRMED or redeemed:
         return False
-    cutoff = timedelta(hours=cancellation_cutoff_hours(booking.experience))
-    return now < booking.session.starts_at - cutoff
+    return now < booking.session.starts_at
 
 
 def cancel(dbsession, booking: Booking, body: dict, *, now: datetime, registry, redeemed: bool) -> Booking:
-    """Cancel (idempotent: a cancelled booking is returned as it is). After the option's
-    cut-off only with `force` and before the start; the refund owed then follows the policy."""
+    """Cancel (idempotent: a cancelled booking is returned as it is), until the session
+    starts; the refund owed follows the policy. `force` changes nothing: the start is the
+    start."""
     body = as_object(body)
     reason = text_field(body, "reason", max_length=300)
-    force = body.get("force") is True
     if booking.status == BookingStatus.CANCELLED:
         return booking
     if redeemed:
@@ -496,8 +518,8 @@ def cancel(dbsession, booking: Booking, body: dict, *, now: datetime, registry, 
     held_out = booking.status == BookingStatus.HELD and booking.hold_expires_at <= now
     if booking.status == BookingStatus.EXPIRED or held_out:
         raise errors.Unprocessable(_("This booking has expired: its seats were already released."))
-    if not force and not cancellable(booking, now, redeemed=redeemed):
-        raise errors.Unprocessable(_("It is too late to cancel this booking: the cancellation cut-off has passed."))
+    if not cancellable(booking, now, redeemed=redeemed):
+        raise errors.Unprocessable(_("This session has already started; it can no longer be cancelled."))
     refund = refund_kind(booking, now)
     try:
         booking_services.cancel_booking(dbsession, booking, now=now, registry=registry)

@@ -198,14 +198,12 @@ def availability_calendar(call: Call):
 def availability_check(call: Call):
     body = call.body()
     experience, units = _product_and_units(call, body)
-    days = services.date_range(body, single_day_field="localDate")
-    ids = body.get("availabilityIds")
-    if days is not None:
-        items = services.sessions_between(call.dbsession, experience, *days, call.now)
-    elif isinstance(ids, list) and ids and len(ids) <= services.MAX_UNIT_ITEMS:
-        items = services.availability_by_ids(call.dbsession, experience, ids, call.now)
+    asked = services.availability_question(body)
+    if asked == "ids":
+        items = services.availability_by_ids(call.dbsession, experience, body["availabilityIds"], call.now)
     else:
-        raise errors.BadRequest(_("Give localDate, localDateStart and localDateEnd, or availabilityIds."))
+        days = services.date_range(body, single_day_field="localDate")
+        items = services.sessions_between(call.dbsession, experience, *days, call.now)
     return [mapping.availability(experience, item, call.context, units) for item in items]
 
 
