@@ -218,6 +218,14 @@ def availability_by_ids(dbsession, experience: Experience, ids: list, now: datet
     return sorted(found.values(), key=lambda item: item.starts_at)
 
 
+def session_availability(dbsession, booking: Booking, now: datetime) -> SessionAvailability | None:
+    """The availability of the booking's session, as a reseller reads it now."""
+    starts_at = booking.session.starts_at
+    found = availability(dbsession, booking.experience, start=starts_at, end=starts_at + timedelta(microseconds=1),
+                         now=now)
+    return found[0] if found else None
+
+
 def calendar_days(experience: Experience, items: list[SessionAvailability], first: date, last: date) -> list[tuple]:
     """(day, that day's availabilities) for every local day from first to last."""
     tz = ZoneInfo(experience.village.time_zone)

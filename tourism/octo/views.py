@@ -24,7 +24,8 @@ from tourism.octo import errors, keys, mapping, services
 from tourism.octo.models import Reseller
 from tourism.tickets import codes
 from tourism.tickets.models import Admission
-from tourism.tickets.services import ticket_code, ticket_pdf_for
+from tourism.tickets.services import ticket_code
+from tourism.tickets.views import ticket_pdf_response
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,7 @@ class Call:
         redeemed_at = admitted[0] if admitted[1] else None
         redeemed = redeemed_at is not None and booking.status == BookingStatus.CONFIRMED
         status = mapping.booking_status(booking, self.now, redeemed)
-        session = booking.session
-        items = services.availability(self.dbsession, booking.experience, start=session.starts_at,
-                                      end=session.starts_at + services.timedelta(microseconds=1), now=self.now)
+        item = services.session_availability(self.dbsession, booking, self.now)
         voucher = None
         if booking.status == BookingStatus.CONFIRMED:
             code = ticket_code(self.request.registry[codes.REGISTRY_KEY], booking)
@@ -83,7 +82,7 @@ class Call:
                        ]}
         return mapping.booking(booking, self.context, status=status,
                                cancellable=services.cancellable(booking, self.now, redeemed=redeemed),
-                               availability_item=items[0] if items else None, redeemed_at=redeemed_at,
+                               availability_item=item, redeemed_at=redeemed_at,
                                voucher=voucher)
 
     def redeemed(self, booking: Booking) -> bool:
@@ -292,11 +291,4 @@ def voucher_pdf(request):
     expected = voucher_signature(request.registry.settings, reference)
     if not hmac.compare_digest(expected, request.matchdict["signature"]):
         raise HTTPNotFound()
-    booking = request.dbsession.scalar(select(Booking).where(Booking.reference == reference))
-    if booking is None or booking.status != BookingStatus.CONFIRMED:
-        raise HTTPNotFound()
-    response = Response(body=ticket_pdf_for(request.registry, request.dbsession, booking),
-                        content_type="application/pdf")
-    response.content_disposition = f'inline; filename="LangViet-{booking.reference}.pdf"'
-    response.cache_control = "no-store"
-    return response
+    return ticket_pdf_response(request, request.dbsession.scalar(select(Booking).where(Booking.reference == reference)))

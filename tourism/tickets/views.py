@@ -8,9 +8,8 @@ from tourism.booking.services import find_by_token
 from tourism.tickets.services import ticket_pdf_for
 
 
-@view_config(route_name="tickets.pdf")
-def ticket_pdf(request):
-    booking = find_by_token(request.dbsession, request.matchdict["token"])
+def ticket_pdf_response(request, booking) -> Response:
+    """The confirmed booking's PDF ticket as a download (404 for any other booking)."""
     if booking is None or booking.status != BookingStatus.CONFIRMED:
         raise HTTPNotFound()
     response = Response(body=ticket_pdf_for(request.registry, request.dbsession, booking),
@@ -18,3 +17,8 @@ def ticket_pdf(request):
     response.content_disposition = f'attachment; filename="LangViet-{booking.reference}.pdf"'
     response.cache_control = "no-store"
     return response
+
+
+@view_config(route_name="tickets.pdf")
+def ticket_pdf(request):
+    return ticket_pdf_response(request, find_by_token(request.dbsession, request.matchdict["token"]))
