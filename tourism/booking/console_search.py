@@ -40,11 +40,13 @@ MAX_PAGE = 10_000
 MIN_PHONE_DIGITS = 4
 MIN_REFERENCE_CHARS = 4
 
-# How each channel is named to the operator. Others (a reseller's, later) show as stored.
+# How each channel is named to the operator; any other shows as stored. A reseller's
+# bookings (tourism.octo, channel "reseller") also name the reseller where they are shown.
 CHANNEL_LABELS = {
     "web": _("Website"),
     "phone": _("By phone"),
     "walk_in": _("Walk-in"),
+    "reseller": _("Reseller"),
 }
 STATUS_LABELS = {
     BookingStatus.CONFIRMED: _("Confirmed"),

@@ -47,6 +47,7 @@ from tourism.exceptions import DomainError
 from tourism.forms import Form, InvalidInput, chosen_id, flash, page_basics, typed, whole_number
 from tourism.i18n import LOCALES, _
 from tourism.notify.models import OutboxStatus
+from tourism.octo.models import RESELLER_CHANNEL, ResellerBooking
 from tourism.payments.models import RECEIVED, Payment, PaymentStatus, Refund, RefundStatus
 from tourism.payments.services import payments_for, providers, refunds_for
 from tourism.scheduling.models import ExperienceSession
@@ -121,13 +122,37 @@ def _party(request, booking: Booking) -> str:
                             for line in booking.lines)
 
 
+def sold_by(booking: Booking) -> ResellerBooking | None:
+    """What the reseller that sold `booking` added to it (tourism.octo), or None for the
+    bookings guests and staff made here."""
+    return booking.reseller_booking if booking.channel == RESELLER_CHANNEL else None
+
+
+def _channel_label(booking: Booking):
+    resold = sold_by(booking)
+    if resold is not None:
+        return _("Reseller: ${name}", mapping={"name": resold.reseller.name})
+    return console_search.CHANNEL_LABELS.get(booking.channel, booking.channel)
+
+
+def _no_email_note(booking: Booking):
+    """What to flash when the guest is not e-mailed about a change."""
+    resold = sold_by(booking)
+    if resold is not None:
+        return _("Tell ${reseller} yourself: they tell their customer.", mapping={"reseller": resold.reseller.name})
+    return NO_EMAIL_ADDRESS
+
+
 def _money_state(request, booking: Booking, payments: list[Payment]) -> dict:
     """Paid, or what is still to pay and how (as the manifest says it)."""
     paid = sum(p.amount - p.refunded_amount for p in payments if p.status in RECEIVED)
     owed = booking.total_amount - paid
     fmt = request.fmt
+    resold = sold_by(booking)
     if booking.status in (BookingStatus.CANCELLED, BookingStatus.EXPIRED):
         text, due = "", False
+    elif resold is not None:  # the reseller's customer paid the reseller: nothing to collect here
+        text, due = request.translate(_("Paid via ${reseller}", mapping={"reseller": resold.reseller.name})), False
     elif booking.total_amount == 0:
         text, due = request.translate(_("Nothing to pay")), False
     elif owed <= 0:
@@ -162,7 +187,7 @@ def _card(request, booking: Booking, payments: list[Payment]) -> dict:
         "seats": booking.seats,
         "status": status.value,
         "status_label": console_search.STATUS_LABELS[status],
-        "channel_label": console_search.CHANNEL_LABELS.get(booking.channel, booking.channel),
+        "channel_label": _channel_label(booking),
         "total": request.fmt.money(booking.total_amount, booking.currency),
         "money": _money_state(request, booking, payments),
     }
@@ -246,7 +271,7 @@ def _history(request, booking: Booking, payments: list[Payment], refunds: list[R
     """What happened to the booking, oldest first, in the village's time."""
     tz = booking.experience.village.time_zone
     events = [(booking.created_at, _("Booked (${channel})", mapping={
-        "channel": request.translate(console_search.CHANNEL_LABELS.get(booking.channel, booking.channel))}))]
+        "channel": request.translate(_channel_label(booking))}))]
     if booking.confirmed_at:
         events.append((booking.confirmed_at, _("Confirmed")))
     for payment in payments:
@@ -275,6 +300,7 @@ def _detail(request, booking: Booking) -> dict:
     return {
         "card": card,
         "booking": booking,
+        "resold": sold_by(booking),
         "experience": booking.experience,
         "village": village_text(booking.experience.village, request.locale_name).value.name,
         "country": Locale.parse(request.locale_name).territories.get(booking.contact_country,
@@ -425,7 +451,7 @@ def cancel(request):
             flash(request, _("Booking ${reference} is cancelled. ${amount} goes back to ${name}.", mapping=mapping))
         else:
             flash(request, _("Booking ${reference} is cancelled; nothing is given back.", mapping=mapping))
-        flash(request, NO_EMAIL_ADDRESS)
+        flash(request, _no_email_note(booking))
     elif refunded:
         flash(request, _("Booking ${reference} is cancelled. ${amount} goes back to ${name}, who is told by e-mail.",
                          mapping=mapping))
@@ -481,7 +507,7 @@ def move(request):
         flash(request, _("Moved to ${when}. ${name} gets the new date and a new ticket by e-mail.", mapping=mapping))
     else:
         flash(request, _("Moved to ${when}. Print the new ticket: the old one no longer admits.", mapping=mapping))
-        flash(request, NO_EMAIL_ADDRESS)
+        flash(request, _no_email_note(booking))
     return _back(request, booking)
 
 

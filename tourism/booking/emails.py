@@ -6,6 +6,7 @@ them was in (an operator in Vietnamese confirming a Korean guest's transfer, say
 A guest booked by hand at the village may have given no e-mail address. Every writer of an
 e-mail about a booking (here, in payments.emails and in booking.bulk) first asks `can_email`,
 and writes nothing without an address; the console then tells the staff to tell the guest.
+Nor are a reseller's customers e-mailed (tourism.octo): the reseller tells them.
 """
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from tourism.catalog.services import experience_text, village_text
 from tourism.i18n import _
 from tourism.notify.ics import booking_event
 from tourism.notify.services import Attachment, enqueue_email
+from tourism.octo.models import RESELLER_CHANNEL
 
 
 # Registry key: callables (registry, booking) -> Attachment | None added to the confirmation.
@@ -64,8 +66,10 @@ NO_EMAIL_ADDRESS = _("No e-mail address: tell the guest yourself.")
 
 def can_email(booking) -> bool:
     """Whether the guest can be e-mailed about `booking`: False when they gave no address
-    (only the staff may book without one). Ask before rendering or issuing a link token."""
-    return bool(booking.contact_email)
+    (only the staff may book without one), and for a reseller's booking (channel
+    "reseller"): the reseller tells its own customers, who never asked us for e-mails.
+    Ask before rendering or issuing a link token."""
+    return bool(booking.contact_email) and booking.channel != RESELLER_CHANNEL
 
 
 def render_email(request, template: str, values: dict) -> tuple[str, str, str]:

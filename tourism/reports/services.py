@@ -36,6 +36,7 @@ from tourism.catalog.models import Experience, Village
 from tourism.catalog.services import experience_text, village_text
 from tourism.forms import Problems, raw
 from tourism.i18n import _
+from tourism.octo.models import RESELLER_CHANNEL
 from tourism.payments.models import RECEIVED, Payment
 from tourism.scheduling.models import ExperienceSession, SessionStatus
 from tourism.tickets.models import Admission
@@ -498,7 +499,8 @@ class DaySession:
     held: int  # seats held by guests still paying (holds not expired)
     admitted: int  # guests checked in (at most each booking's party)
     paid: int  # money received for the confirmed bookings, less refunds
-    due: int  # what the confirmed bookings still owe (to collect at the village, or a transfer awaited)
+    due: int  # what the confirmed bookings still owe (to collect at the village, or a transfer awaited);
+    # a reseller's bookings owe nothing here: their customers paid the reseller
     cancelled: bool
     closed: bool  # on a closure day
 
@@ -536,14 +538,15 @@ def today_sessions(dbsession, *, operator_id: int | None, now: datetime, locale:
     admitted = (select(func.coalesce(func.sum(Admission.people), 0))
                 .where(Admission.booking_id == Booking.id).scalar_subquery())
     totals: dict[int, list[int]] = {}  # session id: [booked, admitted, paid, due]
-    for session_id, seats, total, paid_amount, admitted_people in dbsession.execute(scope.apply(
-            _booking_query(Booking.session_id, Booking.seats, Booking.total_amount, paid, admitted)
+    for session_id, seats, total, paid_amount, admitted_people, channel in dbsession.execute(scope.apply(
+            _booking_query(Booking.session_id, Booking.seats, Booking.total_amount, paid, admitted, Booking.channel)
             .where(Booking.status == BookingStatus.CONFIRMED))):
         row = totals.setdefault(session_id, [0, 0, 0, 0])
         row[0] += seats
         row[1] += min(int(admitted_people), seats)
         row[2] += int(paid_amount)
-        row[3] += max(total - int(paid_amount), 0)
+        if channel != RESELLER_CHANNEL:  # a reseller's customer paid the reseller: nothing to collect
+            row[3] += max(total - int(paid_amount), 0)
 
     result = []
     for session, local_day, offset in sorted(sessions, key=lambda s: (s[2], s[0].starts_at, s[0].id)):

@@ -16,6 +16,7 @@ from tourism.catalog.models import PRICE_TIERS
 from tourism.catalog.services import describe_cancellation_policy, experience_text, village_text
 from tourism.i18n import Formatter, _
 from tourism.notify.services import Attachment
+from tourism.octo.models import RESELLER_CHANNEL
 from tourism.payments.models import RECEIVED, Payment, PaymentStatus
 from tourism.payments.services import amount_paid
 from tourism.payments.vietqr import strip_diacritics
@@ -53,7 +54,11 @@ def ticket_pdf_for(registry, dbsession, booking: Booking) -> bytes:
     text = experience_text(experience, booking.locale).value
     total = fmt.money(booking.total_amount, booking.currency)
     paid = amount_paid(dbsession, booking) >= booking.total_amount
-    status = translate(_("Paid")) if paid else translate(_("Pay at the village on the day"))
+    reseller = reseller_name(booking)
+    if reseller is not None:  # its customer paid the reseller
+        status = translate(_("Paid to ${reseller}", mapping={"reseller": reseller}))
+    else:
+        status = translate(_("Paid")) if paid else translate(_("Pay at the village on the day"))
     data = pdf.TicketData(
         title=text.title,
         village=village_text(experience.village, booking.locale).value.name,
@@ -230,11 +235,21 @@ def _manifest_products(booking: Booking, locale: str, translate) -> str:
     return f"{', '.join(lines)} — {translate(how)}"
 
 
+def reseller_name(booking: Booking) -> str | None:
+    """The name of the reseller that sold `booking` (tourism.octo), or None for our own bookings.
+    Its customer paid the reseller: the village collects nothing."""
+    resold = booking.reseller_booking if booking.channel == RESELLER_CHANNEL else None
+    return resold.reseller.name if resold is not None else None
+
+
 def _manifest_payment(booking: Booking, payments: list[Payment], fmt: Formatter, translate) -> tuple[str, bool]:
     """What the manifest says about the booking's money, and whether the guide must act on it."""
     paid = sum(p.amount - p.refunded_amount for p in payments if p.status in RECEIVED)
     if booking.total_amount == 0:
         return translate(_("Nothing to pay")), False
+    reseller = reseller_name(booking)
+    if reseller is not None:
+        return translate(_("Paid via ${reseller}", mapping={"reseller": reseller})), False
     owed = booking.total_amount - paid
     if owed <= 0:
         return translate(_("Paid")), False
