@@ -26,6 +26,8 @@ from tourism.booking import services as booking_services
 from tourism.booking.services import format_reference
 from tourism.catalog.models import Experience, ExperienceImage, Village
 from tourism.db import Base
+from tourism.octo import keys as octo_keys
+from tourism.octo.models import Reseller
 from tourism.payments import vietqr_provider
 from tourism.payments.models import Refund, RefundStatus
 from tourism.scheduling.models import Closure, ExperienceSession, ScheduleRule, SessionStatus
@@ -133,6 +135,13 @@ class BatTrang:
         # The demo's only models are other villages'; Bát Tràng gets the Chu Đậu vase here.
         asset = dbsession.scalar(select(HeritageAsset).where(HeritageAsset.slug == "chu-dau-vase"))
         asset.village_id = village.id
+        # A reseller selling the workshop, with an API key.
+        reseller = Reseller(operator_id=operator.id, name="Đại lý Gốm Sứ Bát Tràng", contact_email="",
+                            commission_percent=15, created_at=NOW)
+        reseller.experiences = [experience]
+        dbsession.add(reseller)
+        dbsession.flush()
+        key, _secret = octo_keys.issue_key(dbsession, reseller, now=NOW)
         dbsession.flush()
 
         self.ids = {"user_id": self.potter.id, "village_id": village.id, "experience_id": experience.id,
@@ -142,10 +151,12 @@ class BatTrang:
                     "product_id": product.id, "batch_id": batch.id, "image_id": image.id,
                     "picture_id": picture.id,
                     "tour_id": tour.id, "stop_id": stop.id, "track_id": track.id, "locale": "vi",
-                    "asset_id": asset.id, "hotspot_id": asset.hotspots[0].id, "view_id": asset.views[0].id}
+                    "asset_id": asset.id, "hotspot_id": asset.hotspots[0].id, "view_id": asset.views[0].id,
+                    "reseller_id": reseller.id, "key_id": key.id}
         # What must never show on Tân Cương's pages.
         self.giveaways = ["Phạm Thị Men", "men@battrang.example", "Đỗ Văn Lộc", "tho-gom@battrang.example",
                           format_reference(paid.reference), format_reference(awaited.reference), "BTGOM2026",
+                          reseller.name, key.prefix,
                           *texts_in(experience.texts, "vi", "en", field="title"),
                           *texts_in(product.texts, "vi", field="name"), *texts_in(tour.texts, "vi", field="title")]
 
@@ -206,6 +217,7 @@ LIST_QUERIES = ("experience", "session", "product", "village", "tour", "booking"
 def test_pages_without_an_id_show_nothing_of_bat_trangs_whatever_the_query(tan_cuong, dbsession, bat_trang):
     ids = bat_trang.ids
     query = {"experience": ids["experience_id"], "session": ids["session_id"], "product": ids["product_id"],
+             "reseller": ids["reseller_id"],
              "tour": ids["tour_id"], "booking": ids["booking_id"], "from": "2026-01-01", "to": "2027-12-31",
              "period": "month"}
     shown = 0
