@@ -149,9 +149,11 @@ def option(experience: Experience, upcoming: list[datetime], context: Context) -
     if context.pricing:
         lowest = min((tier.price for tier in experience.price_tiers), default=0)
         data["pricingFrom"] = [price(lowest, experience.currency, context)]
+        data["pricing"] = [price(lowest, experience.currency, context)]
     if context.content:
         text = experience_text(experience, context.locale)
-        data.update(title=text.value.title if text else experience.slug, shortDescription=None, features=[],
+        data.update(title=text.value.title if text else experience.slug, shortDescription=None, description=None,
+                    features=[],
                     faqs=[], media=[], locations=[], categoryLabels=[],
                     durationMinutesFrom=experience.duration_minutes, durationMinutesTo=None, commentary=[])
     return data
@@ -219,6 +221,7 @@ def product(experience: Experience, upcoming: list[datetime], context: Context) 
         data.update(
             title=value.title if value else experience.slug,
             shortDescription=value.summary if value else None,
+            description=value.description if value else None,
             features=[{"shortDescription": value.meeting_point, "type": "REDEMPTION_INSTRUCTION"}]
             if value and value.meeting_point else [],
             faqs=[],
