@@ -157,10 +157,13 @@ def _has_route(request, name: str) -> bool:
     return request.registry.getUtility(IRoutesMapper).get_route(name) is not None
 
 
-@octo_endpoint("octo.capabilities", "GET")
-def capabilities(call: Call):
-    return [{"id": capability, "revision": 1, "required": False, "dependencies": [], "docs": None}
-            for capability in mapping.SUPPORTED_CAPABILITIES]
+@view_config(route_name="octo.capabilities", request_method="GET", require_csrf=False)
+def capabilities(request):
+    """What this supplier supports: the same for everyone, so no key is needed (the
+    specification documents no error for it)."""
+    request._LOCALE_ = request.accept_language.lookup(language_tags=LOCALES, default=DEFAULT_API_LOCALE)
+    return _json(request, 200, [{"id": capability, "revision": 1, "required": False, "dependencies": [], "docs": None}
+                                for capability in mapping.SUPPORTED_CAPABILITIES])
 
 
 @octo_endpoint("octo.products", "GET")

@@ -514,3 +514,9 @@ def test_list_by_reseller_or_supplier_reference(octo):
 def test_unknown_endpoints_answer_json(octo):
     response = octo.testapp.get("/octo/nothing-here", status=404)
     assert response.json["error"] == "NOT_FOUND"
+
+
+def test_capabilities_are_public(octo):
+    response = octo.testapp.get("/octo/capabilities")
+    body = checked(response, "GET", "/capabilities/")
+    assert [c["id"] for c in body] == ["octo/content", "octo/pricing"]
