@@ -119,8 +119,9 @@ def test_resellers_and_guests_racing_for_the_last_seats_never_overbook(race_setu
     assert won == in_bookings == held <= CAPACITY
     assert booked == 0
     assert won >= CAPACITY - 2  # the session fills up (a last request of 3 may not fit 1–2 seats)
-    kinds = {kind for kind, _seats in outcomes}
-    assert {"web", "reseller", "refused"} <= kinds, outcomes
+    # Who wins is the race's to decide (the reseller's reserves and the website's holds go
+    # through the same guarded update); that some lose, and how they are told, is not.
+    assert "refused" in {kind for kind, _seats in outcomes}, outcomes
     # A reseller that lost the race was told in OCTO's terms.
     assert {code for kind, code in outcomes if kind == "refused"} <= {"web", "UNPROCESSABLE_ENTITY"}
 
