@@ -49,6 +49,9 @@ class Call:
             route_url=request.route_url, image_url=lambda image: image_url(request, image),
             translate=request.translate, now=self.now)
         self.languages = list(LOCALES)
+        # The language the content is actually in, when it is not the one asked for (an
+        # experience with no text in it falls back to English, then Vietnamese).
+        self.content_language = None
 
     def body(self) -> dict:
         if not self.request.body:
@@ -95,7 +98,7 @@ def _json(request, status: int, payload, languages=None) -> Response:
                         content_type="application/json", charset="utf-8")
     call = getattr(request, "octo_call", None)
     response.headers["Octo-Capabilities"] = ", ".join(sorted(call.capabilities)) if call else ""
-    response.headers["Content-Language"] = request.locale_name
+    response.headers["Content-Language"] = (call.content_language if call else None) or request.locale_name
     response.headers["Available-Languages"] = ", ".join(languages or (call.languages if call else LOCALES))
     response.cache_control = "no-store"
     return response
@@ -168,14 +171,20 @@ def capabilities(request):
 
 @octo_endpoint("octo.products", "GET")
 def products(call: Call):
-    return [call.product(experience) for experience in services.products(call.dbsession, call.reseller)]
+    found = [call.product(experience) for experience in services.products(call.dbsession, call.reseller)]
+    if mapping.CONTENT in call.capabilities and len({product["locale"] for product in found}) == 1:
+        call.content_language = found[0]["locale"]
+    return found
 
 
 @octo_endpoint("octo.product", "GET")
 def product(call: Call):
     experience = services.find_product(call.dbsession, call.reseller, call.request.matchdict["product_id"])
     call.languages = mapping.available_languages(experience) or list(LOCALES)
-    return call.product(experience)
+    product = call.product(experience)
+    if mapping.CONTENT in call.capabilities:
+        call.content_language = product["locale"]
+    return product
 
 
 def _product_and_units(call: Call, body: dict):

@@ -520,3 +520,12 @@ def test_capabilities_are_public(octo):
     response = octo.testapp.get("/octo/capabilities")
     body = checked(response, "GET", "/capabilities/")
     assert [c["id"] for c in body] == ["octo/content", "octo/pricing"]
+
+
+def test_content_language_says_the_language_the_texts_are_in(octo):
+    """Asked for French, a product with no French text answers in English, and says so."""
+    octo.capabilities = "octo/content"
+    response = octo.testapp.get("/octo/products/octo-gom", headers=octo.headers(**{"Accept-Language": "fr"}))
+    body = checked(response, "GET", "/products/{id}")
+    assert body["title"] == "Octo pottery" and body["locale"] == "en"
+    assert response.headers["Content-Language"] == "en"
