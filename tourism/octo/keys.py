@@ -24,10 +24,7 @@ def hash_key(key: str) -> str:
 def issue_key(dbsession, reseller: Reseller, *, now: datetime) -> tuple[ResellerKey, str]:
     """A new key for the reseller: the row, and the key itself (shown once, never stored)."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    row = ResellerKey(reseller_id=reseller.id, prefix=key[:KEY_PREFIX_LENGTH], key_hash=hash_key(key), created_at=now)
-    dbsession.add(row)
-    dbsession.flush()
-    return row, key
+    return add_known_key(dbsession, reseller, key, now=now), key
 
 
 def add_known_key(dbsession, reseller: Reseller, key: str, *, now: datetime) -> ResellerKey:

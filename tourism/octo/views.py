@@ -93,13 +93,13 @@ class Call:
             select(func.count(Admission.id)).where(Admission.booking_id == booking.id)) > 0
 
 
-def _json(request, status: int, payload, languages=None) -> Response:
+def _json(request, status: int, payload) -> Response:
     response = Response(body=json.dumps(payload, ensure_ascii=False).encode(), status=status,
                         content_type="application/json", charset="utf-8")
     call = getattr(request, "octo_call", None)
     response.headers["Octo-Capabilities"] = ", ".join(sorted(call.capabilities)) if call else ""
     response.headers["Content-Language"] = (call.content_language if call else None) or request.locale_name
-    response.headers["Available-Languages"] = ", ".join(languages or (call.languages if call else LOCALES))
+    response.headers["Available-Languages"] = ", ".join(call.languages if call else LOCALES)
     response.cache_control = "no-store"
     return response
 
@@ -132,7 +132,7 @@ def octo_endpoint(route_name: str, request_method: str):
                 payload = view(call)
             except errors.OctoError as error:
                 return _error(request, error)
-            return _json(request, 200, payload, call.languages)
+            return _json(request, 200, payload)
 
         return view_config(route_name=route_name, request_method=request_method, require_csrf=False)(endpoint)
 
@@ -146,18 +146,11 @@ def supplier(call: Call):
         "id": operator.slug,
         "name": operator.name,
         "endpoint": call.request.route_url("octo.supplier", trailing_slash="").removesuffix("/supplier"),
-        "contact": {"website": call.request.route_url("catalog.home") if _has_route(call.request, "catalog.home")
-                    else call.request.application_url,
-                    "email": None, "telephone": None, "address": None},
+        "contact": {"website": call.request.application_url + "/", "email": None, "telephone": None, "address": None},
     }
     if mapping.CONTENT in call.capabilities:
         data.update(shortDescription=None, media=[])
     return data
-
-
-def _has_route(request, name: str) -> bool:
-    from pyramid.interfaces import IRoutesMapper
-    return request.registry.getUtility(IRoutesMapper).get_route(name) is not None
 
 
 @view_config(route_name="octo.capabilities", request_method="GET", require_csrf=False)
