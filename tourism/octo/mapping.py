@@ -42,12 +42,11 @@ CATEGORY_LABELS = {
 @dataclass(frozen=True)
 class Context:
     """What every object depends on: the language, the capabilities asked for, the reseller's
-    commission (for net prices), and how to make absolute URLs."""
+    commission (for net prices), and how to make a picture's absolute URL."""
 
     locale: str
     capabilities: frozenset[str]
     commission_percent: int
-    route_url: object  # request.route_url
     image_url: object  # callable(image) -> absolute URL
     translate: object  # request.translate
     now: datetime

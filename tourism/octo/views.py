@@ -46,7 +46,7 @@ class Call:
         self.capabilities = frozenset(c for c in mapping.SUPPORTED_CAPABILITIES if c in asked)
         self.context = mapping.Context(
             locale=self.locale, capabilities=self.capabilities, commission_percent=reseller.commission_percent,
-            route_url=request.route_url, image_url=lambda image: image_url(request, image),
+            image_url=lambda image: image_url(request, image),
             translate=request.translate, now=self.now)
         self.languages = list(LOCALES)
         # The language the content is actually in, when it is not the one asked for (an
